@@ -1,0 +1,1 @@
+"""Consult: a resident-consultation platform (居民议事协商)."""

@@ -1,0 +1,239 @@
+"""Accounts web: register, sign in/out, account page, verification queue, audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from consult.accounts import services
+from consult.accounts.domain import REQUESTABLE_ROLES, ROLE_LABELS, AccountInputError, Role
+from consult.accounts.guards import requires, signed_in, viewer_of
+from consult.accounts.sessions import rotate_session_id
+from consult.accounts.tables import AuditEntry
+from consult.errors import Refused
+from consult.web.forms import client_address, field_errors, form_data, safe_next
+from consult.web.i18n import LOCALE_COOKIE, LOCALES, gettext as _
+from consult.web.templating import flash, redirect, render
+
+STAFF = (Role.staff.value, Role.admin.value)
+
+
+def _settings(request: Request):
+    return request.app.state.settings
+
+
+def _role_options() -> list[tuple[str, str]]:
+    return [(r.value, _(ROLE_LABELS[r])) for r in Role]
+
+
+@get("/auth/register", name="accounts:register_form")
+async def register_form(request: Request) -> Template:
+    return render(request, "accounts/register.html", {"grids": await services.grid_choices(), "form": {}, "errors": {}})
+
+
+@post("/auth/register", name="accounts:register")
+async def register(request: Request) -> Any:
+    form = await form_data(request)
+    try:
+        await services.register(
+            form.get("username", ""), form.get("display_name", ""), form.get("password", ""),
+            form.get("password2", ""), form.get("grid_id", ""),
+        )
+    except AccountInputError as exc:
+        form.pop("password", None)
+        form.pop("password2", None)
+        return render(
+            request,
+            "accounts/register.html",
+            {"grids": await services.grid_choices(), "form": form, "errors": field_errors(exc.errors)},
+            status_code=400,
+        )
+    flash(request, _("Your account is created. Sign in; staff will verify your residency."))
+    return redirect("/auth/login")
+
+
+@get("/auth/login", name="accounts:login_form")
+async def login_form(request: Request, next: FromQuery[str] = "/") -> Template:
+    return render(request, "accounts/login.html", {"next": safe_next(next), "error": None, "username": ""})
+
+
+@post("/auth/login", name="accounts:login")
+async def login(request: Request) -> Any:
+    form = await form_data(request)
+    settings = _settings(request)
+    target = safe_next(form.get("next"))
+    try:
+        user_id = await services.authenticate(
+            form.get("username", ""),
+            form.get("password", ""),
+            client_address(request, settings.trusted_proxies),
+            request.app.state.login_limiter,
+        )
+    except Refused as exc:
+        return render(
+            request,
+            "accounts/login.html",
+            {"next": target, "error": _(exc.message, **exc.params), "username": form.get("username", "")},
+            status_code=exc.status_code,
+        )
+    # Session fixation: drop the old session and issue a new id.
+    old_id = request.cookies.get("session")
+    if old_id:
+        await request.app.stores.get("sessions").delete(old_id)
+    rotate_session_id(request)
+    import time
+
+    now = int(time.time())
+    request.set_session({"uid": user_id, "created": now, "seen": now})
+    viewer = await services.load_viewer(user_id)
+    if viewer and viewer.must_change_password:
+        flash(request, _("Choose a new password now: the one you used was for one sign-in only."), "warn")
+        return redirect("/account")
+    return redirect(target)
+
+
+@post("/auth/logout", name="accounts:logout")
+async def logout(request: Request) -> Redirect:
+    request.clear_session()
+    return redirect("/")
+
+
+@get("/account", name="accounts:account", guards=[signed_in])
+async def account(request: Request) -> Template:
+    viewer = viewer_of(request)
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "requests": await services.pending_requests_of(viewer.id),
+            "requestable": [(r.value, _(ROLE_LABELS[r])) for r in REQUESTABLE_ROLES if r.value not in viewer.granted],
+            "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role},
+            "errors": {},
+        },
+    )
+
+
+@post("/account/password", name="accounts:change_password", guards=[signed_in])
+async def change_password(request: Request) -> Any:
+    viewer = viewer_of(request)
+    form = await form_data(request)
+    try:
+        await services.change_password(viewer.id, form.get("current", ""), form.get("new", ""), form.get("new2", ""))
+    except AccountInputError as exc:
+        return render(
+            request,
+            "accounts/account.html",
+            {
+                "requests": await services.pending_requests_of(viewer.id),
+                "requestable": [(r.value, _(ROLE_LABELS[r])) for r in REQUESTABLE_ROLES if r.value not in viewer.granted],
+                "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role},
+                "errors": field_errors(exc.errors),
+            },
+            status_code=400,
+        )
+    flash(request, _("Your password is changed."))
+    return redirect("/account")
+
+
+@post("/account/role-requests", name="accounts:request_role", guards=[signed_in])
+async def request_role(request: Request) -> Any:
+    viewer = viewer_of(request)
+    form = await form_data(request)
+    try:
+        await services.request_role(viewer.id, form.get("role", ""), form.get("note", ""))
+    except AccountInputError as exc:
+        flash(request, " ".join(field_errors(exc.errors).values()), "error")
+        return redirect("/account")
+    flash(request, _("Your request is sent. Staff will review it."))
+    return redirect("/account")
+
+
+@get("/staff/verification", name="accounts:queue", guards=[requires(*STAFF)])
+async def verification_queue(request: Request) -> Template:
+    return render(
+        request,
+        "accounts/queue.html",
+        {**await services.verification_queue(), "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role}},
+    )
+
+
+@get("/staff/users", name="accounts:users", guards=[requires(*STAFF)])
+async def list_users(request: Request, q: FromQuery[str] = "", page: FromQuery[int] = 1) -> Template:
+    page = max(1, page)
+    users = await services.list_users(q.strip()[:50], limit=50, offset=(page - 1) * 50)
+    return render(
+        request,
+        "accounts/users.html",
+        {"users": users, "q": q, "page": page, "role_options": _role_options(),
+         "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role}},
+        block="user_list",
+    )
+
+
+def _back(request: Request, default: str) -> Redirect:
+    return redirect(safe_next(request.query_params.get("next"), default))
+
+
+@post("/staff/users/{user_id:int}/verify", name="accounts:verify", guards=[requires(*STAFF)])
+async def verify_user(request: Request, user_id: FromPath[int]) -> Redirect:
+    await services.verify_residency(viewer_of(request), user_id)
+    flash(request, _("Residency verified."))
+    return _back(request, "/staff/verification")
+
+
+@post("/staff/users/{user_id:int}/roles", name="accounts:grant", guards=[requires(*STAFF)])
+async def grant_role(request: Request, user_id: FromPath[int]) -> Redirect:
+    form = await form_data(request)
+    granted = await services.grant_role(viewer_of(request), user_id, form.get("role", ""))
+    flash(request, _("Role granted.") if granted else _("The user already holds this role."))
+    return redirect(safe_next(form.get("next"), "/staff/verification"))
+
+
+@post("/staff/users/{user_id:int}/roles/{role:str}/revoke", name="accounts:revoke", guards=[requires(*STAFF)])
+async def revoke_role(request: Request, user_id: FromPath[int], role: FromPath[str]) -> Redirect:
+    form = await form_data(request)
+    revoked = await services.revoke_role(viewer_of(request), user_id, role)
+    flash(request, _("Role revoked.") if revoked else _("The user did not hold this role."))
+    return redirect(safe_next(form.get("next"), "/staff/users"))
+
+
+@post("/staff/role-requests/{request_id:int}/decline", name="accounts:decline", guards=[requires(*STAFF)])
+async def decline_request(request: Request, request_id: FromPath[int]) -> Redirect:
+    await services.decline_request(viewer_of(request), request_id)
+    flash(request, _("Request declined."))
+    return redirect("/staff/verification")
+
+
+@get("/admin/audit", name="accounts:audit", guards=[requires(Role.admin.value)])
+async def audit_log(request: Request, page: FromQuery[int] = 1) -> Template:
+    page = max(1, page)
+    per_page = 100
+    rows = await AuditEntry.raw(
+        "SELECT e.id, e.at, e.action, e.target_type, e.target_id, e.detail, a.username AS actor "
+        "FROM audit_entry e LEFT JOIN account a ON a.id = e.actor ORDER BY e.id DESC LIMIT {} OFFSET {}",
+        per_page + 1,
+        (page - 1) * per_page,
+    )
+    return render(
+        request,
+        "accounts/audit.html",
+        {"entries": rows[:per_page], "page": page, "has_next": len(rows) > per_page},
+    )
+
+
+@get("/lang/{code:str}", name="web:language")
+async def switch_language(request: Request, code: FromPath[str], next: FromQuery[str] = "/") -> Redirect:
+    response = redirect(safe_next(next))
+    if code in LOCALES:
+        response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+route_handlers = [
+    register_form, register, login_form, login, logout, account, change_password, request_role,
+    verification_queue, list_users, verify_user, grant_role, revoke_role, decline_request, audit_log,
+    switch_language,
+]

@@ -1,0 +1,22 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from consult.accounts.tables import (
+    AuditEntry,
+    Category,
+    Community,
+    Grid,
+    RoleRequest,
+    SessionRecord,
+    User,
+    UserRole,
+)
+
+APP_CONFIG = AppConfig(
+    app_name="accounts",
+    migrations_folder_path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "piccolo_migrations"),
+    table_classes=[Community, Grid, Category, User, UserRole, RoleRequest, AuditEntry, SessionRecord],
+    migration_dependencies=[],
+    commands=[],
+)

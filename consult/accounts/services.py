@@ -1,0 +1,338 @@
+"""Account services: each function is one unit of work, audited."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from consult import audit, db
+from consult.accounts import passwords
+from consult.accounts.domain import (
+    AccountInputError,
+    N_,
+    Role,
+    Viewer,
+    can_grant,
+    check_password,
+    validate_registration,
+    validate_role_request,
+)
+from consult.accounts.tables import Category, Grid, RoleRequest, User, UserRole
+from consult.errors import NotFound, RateLimited, Refused
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ---------------------------------------------------------------- reading
+
+
+async def grid_choices() -> list[dict]:
+    return await Grid.select(Grid.id, Grid.name, Grid.households).order_by(Grid.id)
+
+
+async def category_choices() -> list[dict]:
+    return await Category.select().where(Category.active == True).order_by(Category.position)  # noqa: E712
+
+
+async def roles_of(user_id: int) -> frozenset[str]:
+    rows = await UserRole.select(UserRole.role).where(UserRole.user == user_id)
+    return frozenset(r["role"] for r in rows)
+
+
+async def load_viewer(user_id: int) -> Viewer | None:
+    row = (
+        await User.select(
+            User.id, User.username, User.display_name, User.grid, User.must_change_password, User.active
+        )
+        .where(User.id == user_id)
+        .first()
+    )
+    if row is None or not row["active"]:
+        return None
+    return Viewer(
+        id=row["id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        grid_id=row["grid"],
+        granted=await roles_of(user_id),
+        must_change_password=row["must_change_password"],
+    )
+
+
+# ---------------------------------------------------------------- registration and sign-in
+
+
+async def register(username, display_name, password, password2, grid_id) -> int:
+    grids = {g["id"] for g in await grid_choices()}
+    reg = validate_registration(username, display_name, password, password2, grid_id, grids)
+    password_hash = passwords.hash_password(reg.password)
+    async with db.transaction():
+        taken = await User.exists().where(User.username == reg.username)
+        if taken:
+            raise AccountInputError({"username": (N_("This user name is taken."), {})})
+        user = User(
+            username=reg.username,
+            display_name=reg.display_name,
+            password_hash=password_hash,
+            grid=reg.grid_id,
+        )
+        await user.save()
+        await audit.record(user.id, "account.register", "user", user.id, username=reg.username)
+    return user.id
+
+
+@dataclass
+class LoginLimiter:
+    """Counts failed sign-ins per account and per address in the shared store."""
+
+    store: object
+    max_per_account: int
+    max_per_address: int
+    window_seconds: int
+
+    async def _count(self, key: str) -> int:
+        raw = await self.store.get(key)
+        return int(raw) if raw else 0
+
+    async def blocked(self, username: str, address: str) -> bool:
+        return (
+            await self._count("acct:" + username.lower()) >= self.max_per_account
+            or await self._count("addr:" + address) >= self.max_per_address
+        )
+
+    async def fail(self, username: str, address: str) -> None:
+        for key in ("acct:" + username.lower(), "addr:" + address):
+            await self.store.set(key, str(await self._count(key) + 1), expires_in=self.window_seconds)
+
+    async def succeed(self, username: str) -> None:
+        await self.store.delete("acct:" + username.lower())
+
+
+LOGIN_FAILED = N_("Wrong user name or password.")
+
+
+async def authenticate(username: str, password: str, address: str, limiter: LoginLimiter) -> int:
+    """Return the user id, or raise Refused with one message whatever went wrong."""
+    username = (username or "").strip().lower()
+    if await limiter.blocked(username, address):
+        raise RateLimited(
+            N_("Too many failed sign-in attempts. Wait {minutes} minutes and try again."),
+            minutes=limiter.window_seconds // 60,
+        )
+    row = (
+        await User.select(User.id, User.password_hash, User.active).where(User.username == username).first()
+        if username
+        else None
+    )
+    ok = passwords.verify_password(row["password_hash"] if row else None, password or "")
+    if not ok or not row["active"]:
+        await limiter.fail(username, address)
+        raise Refused(LOGIN_FAILED, status_code=400)
+    await limiter.succeed(username)
+    async with db.transaction():
+        values = {User.last_login_at: now()}
+        if passwords.needs_rehash(row["password_hash"]):
+            values[User.password_hash] = passwords.hash_password(password)
+        await User.update(values).where(User.id == row["id"])
+        await audit.record(row["id"], "account.login", "user", row["id"])
+    return row["id"]
+
+
+async def change_password(user_id: int, current: str, new: str, new2: str) -> None:
+    row = await User.select(User.password_hash).where(User.id == user_id).first()
+    if row is None:
+        raise NotFound(N_("No such user."))
+    errors: dict = {}
+    if not passwords.verify_password(row["password_hash"], current or ""):
+        errors["current"] = (N_("The current password is not right."), {})
+    check_password(new or "", errors, "new")
+    if new != new2 and "new" not in errors:
+        errors["new2"] = (N_("The two passwords do not match."), {})
+    if errors:
+        raise AccountInputError(errors)
+    async with db.transaction():
+        await User.update(
+            {User.password_hash: passwords.hash_password(new), User.must_change_password: False}
+        ).where(User.id == user_id)
+        await audit.record(user_id, "account.password_changed", "user", user_id)
+
+
+# ---------------------------------------------------------------- roles and verification
+
+
+async def request_role(user_id: int, role: str, note: str) -> int:
+    role, note = validate_role_request(role, note)
+    async with db.transaction():
+        if role in await roles_of(user_id):
+            raise Refused(N_("You already hold this role."))
+        pending = await RoleRequest.exists().where(
+            (RoleRequest.user == user_id) & (RoleRequest.role == role) & (RoleRequest.status == "pending")
+        )
+        if pending:
+            raise Refused(N_("You have already asked for this role; staff will answer it."))
+        req = RoleRequest(user=user_id, role=role, note=note)
+        await req.save()
+        await audit.record(user_id, "role.requested", "user", user_id, role=role, note=note)
+    return req.id
+
+
+async def _grant(actor: Viewer, user_id: int, role: str) -> bool:
+    if role not in {r.value for r in Role}:
+        raise Refused(N_("Unknown role."), status_code=400)
+    if not can_grant(actor.granted, role):
+        raise Refused(N_("You may not grant or revoke this role."), status_code=403)
+    if not await User.exists().where(User.id == user_id):
+        raise NotFound(N_("No such user."))
+    if role in await roles_of(user_id):
+        return False
+    await UserRole.insert(UserRole(user=user_id, role=role, granted_by=actor.id))
+    if role == Role.resident:
+        await User.update({User.residency_verified: True}).where(User.id == user_id)
+    await RoleRequest.update(
+        {RoleRequest.status: "granted", RoleRequest.decided_by: actor.id, RoleRequest.decided_at: now()}
+    ).where((RoleRequest.user == user_id) & (RoleRequest.role == role) & (RoleRequest.status == "pending"))
+    await audit.record(actor.id, "role.granted", "user", user_id, role=role)
+    return True
+
+
+async def grant_role(actor: Viewer, user_id: int, role: str) -> bool:
+    async with db.transaction():
+        return await _grant(actor, user_id, role)
+
+
+async def verify_residency(actor: Viewer, user_id: int) -> bool:
+    """Staff confirmed the person lives in the community: grant `resident`."""
+    async with db.transaction():
+        granted = await _grant(actor, user_id, Role.resident)
+        await audit.record(actor.id, "account.residency_verified", "user", user_id)
+        return granted
+
+
+async def revoke_role(actor: Viewer, user_id: int, role: str) -> bool:
+    async with db.transaction():
+        if not can_grant(actor.granted, role):
+            raise Refused(N_("You may not grant or revoke this role."), status_code=403)
+        if role == Role.admin and user_id == actor.id:
+            raise Refused(N_("You cannot remove your own administrator role."))
+        deleted = await UserRole.delete().where((UserRole.user == user_id) & (UserRole.role == role)).returning(
+            UserRole.id
+        )
+        if not deleted:
+            return False
+        if role == Role.resident:
+            await User.update({User.residency_verified: False}).where(User.id == user_id)
+        await audit.record(actor.id, "role.revoked", "user", user_id, role=role)
+        return True
+
+
+async def decline_request(actor: Viewer, request_id: int) -> None:
+    async with db.transaction():
+        req = await RoleRequest.select().where(RoleRequest.id == request_id).first()
+        if req is None or req["status"] != "pending":
+            raise NotFound(N_("This request is not waiting for an answer."))
+        if not can_grant(actor.granted, req["role"]):
+            raise Refused(N_("You may not grant or revoke this role."), status_code=403)
+        await RoleRequest.update(
+            {RoleRequest.status: "declined", RoleRequest.decided_by: actor.id, RoleRequest.decided_at: now()}
+        ).where(RoleRequest.id == request_id)
+        await audit.record(actor.id, "role.request_declined", "user", req["user"], role=req["role"])
+
+
+async def verification_queue() -> dict:
+    unverified = await User.raw(
+        "SELECT a.id, a.username, a.display_name, a.created_at, g.name AS grid_name "
+        "FROM account a LEFT JOIN grid g ON g.id = a.grid "
+        "WHERE a.active AND NOT EXISTS (SELECT 1 FROM user_role r WHERE r.\"user\" = a.id) "
+        "ORDER BY a.created_at"
+    )
+    requests = await RoleRequest.raw(
+        "SELECT q.id, q.role, q.note, q.created_at, a.id AS user_id, a.username, a.display_name, "
+        "g.name AS grid_name FROM role_request q JOIN account a ON a.id = q.\"user\" "
+        "LEFT JOIN grid g ON g.id = a.grid WHERE q.status = 'pending' ORDER BY q.created_at"
+    )
+    return {"unverified": unverified, "requests": requests}
+
+
+async def list_users(query: str = "", limit: int = 50, offset: int = 0) -> list[dict]:
+    q = User.select(User.id, User.username, User.display_name, User.grid.name, User.created_at).order_by(User.id)
+    if query:
+        q = q.where(User.username.like(f"%{query.lower()}%") | User.display_name.like(f"%{query}%"))
+    users = await q.limit(limit).offset(offset)
+    if users:
+        ids = [u["id"] for u in users]
+        roles = await UserRole.select(UserRole.user, UserRole.role).where(UserRole.user.is_in(ids))
+        by_user: dict[int, list[str]] = {}
+        for r in roles:
+            by_user.setdefault(r["user"], []).append(r["role"])
+        for u in users:
+            u["roles"] = sorted(by_user.get(u["id"], []))
+    return users
+
+
+async def pending_requests_of(user_id: int) -> list[dict]:
+    return await RoleRequest.select().where((RoleRequest.user == user_id)).order_by(
+        RoleRequest.created_at, ascending=False
+    )
+
+
+# ---------------------------------------------------------------- bootstrapping
+
+
+async def create_user(
+    username: str, password: str, roles: list[str], display_name: str | None = None, grid_id: int | None = None,
+    must_change_password: bool = False, actor_id: int | None = None,
+) -> int:
+    errors: dict = {}
+    check_password(password, errors)
+    if errors:
+        raise AccountInputError(errors)
+    from consult.accounts.domain import USERNAME_RE
+
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username):
+        raise AccountInputError({"username": (N_("User name: 3 to 32 letters, digits, dot, dash or underscore."), {})})
+    for role in roles:
+        if role not in {r.value for r in Role}:
+            raise Refused(N_("Unknown role: {role}."), status_code=400, role=role)
+    async with db.transaction():
+        if await User.exists().where(User.username == username):
+            raise AccountInputError({"username": (N_("This user name is taken."), {})})
+        user = User(
+            username=username,
+            display_name=display_name or username,
+            password_hash=passwords.hash_password(password),
+            grid=grid_id,
+            residency_verified=Role.resident in roles,
+            must_change_password=must_change_password,
+        )
+        await user.save()
+        for role in roles:
+            await UserRole.insert(UserRole(user=user.id, role=role, granted_by=actor_id))
+        await audit.record(actor_id, "account.created", "user", user.id, username=username, roles=sorted(roles))
+        for role in roles:
+            await audit.record(actor_id, "role.granted", "user", user.id, role=role)
+    return user.id
+
+
+async def ensure_first_admin(admin_password: str | None) -> str | None:
+    """With no admin yet, create `admin` and return the sign-in line to print."""
+    if await UserRole.exists().where(UserRole.role == Role.admin):
+        return None
+    username = "admin"
+    n = 1
+    while await User.exists().where(User.username == username):
+        n += 1
+        username = f"admin{n}"
+    one_time = admin_password is None
+    password = admin_password or secrets.token_urlsafe(12)
+    await create_user(username, password, [Role.admin.value], display_name="Administrator",
+                      must_change_password=one_time)
+    if one_time:
+        return (
+            f"First administrator created. Sign in at /auth/login as '{username}' with the one-time "
+            f"password: {password}  (you will be asked to choose a new one)"
+        )
+    return f"First administrator created. Sign in at /auth/login as '{username}' with CONSULT_ADMIN_PASSWORD."

@@ -1,0 +1,95 @@
+"""Accounts tables: places, categories, users, roles, role requests, audit log, sessions."""
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Bytea,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Community(Table):
+    id = Serial(primary_key=True)
+    name = Varchar(length=100)
+
+
+class Grid(Table):
+    """A grid (网格) of the community, with its household count."""
+
+    id = Serial(primary_key=True)
+    community = ForeignKey(references=Community)
+    name = Varchar(length=100)
+    households = Integer(default=0)
+
+
+class Category(Table):
+    """Topic categories: an editable list with a Chinese and an English name."""
+
+    id = Serial(primary_key=True)
+    slug = Varchar(length=40, unique=True)
+    name_zh = Varchar(length=40)
+    name_en = Varchar(length=60)
+    position = Integer(default=0)
+    active = Boolean(default=True)
+
+
+class User(Table, tablename="account"):
+    id = Serial(primary_key=True)
+    username = Varchar(length=32, unique=True)
+    display_name = Varchar(length=40)
+    password_hash = Varchar(length=255)
+    grid = ForeignKey(references=Grid, null=True)
+    residency_verified = Boolean(default=False)
+    must_change_password = Boolean(default=False)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class UserRole(Table):
+    """One row per (user, role); uniqueness is a raw unique index in the migration."""
+
+    id = Serial(primary_key=True)
+    user = ForeignKey(references=User)
+    role = Varchar(length=20)
+    granted_by = ForeignKey(references=User, null=True)
+    granted_at = Timestamptz(default=TimestamptzNow())
+
+
+class RoleRequest(Table):
+    id = Serial(primary_key=True)
+    user = ForeignKey(references=User)
+    role = Varchar(length=20)
+    note = Text(default="")
+    status = Varchar(length=10, default="pending")  # pending, granted, declined
+    created_at = Timestamptz(default=TimestamptzNow())
+    decided_by = ForeignKey(references=User, null=True)
+    decided_at = Timestamptz(null=True, default=None)
+
+
+class AuditEntry(Table):
+    """Append-only: the migration installs triggers that refuse UPDATE and DELETE."""
+
+    id = Serial(primary_key=True)
+    at = Timestamptz(default=TimestamptzNow())
+    actor = ForeignKey(references=User, null=True)
+    action = Varchar(length=60)
+    target_type = Varchar(length=40, default="")
+    target_id = Varchar(length=40, default="")
+    detail = JSON(default="{}")
+
+
+class SessionRecord(Table):
+    """Server-side store (sessions, sign-in failure counters) shared by all workers."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=200, unique=True)
+    value = Bytea()
+    expires_at = Timestamptz(null=True, default=None)

@@ -1,0 +1,122 @@
+"""The application factory: collects each feature's route handlers and wires the shared pieces."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.logging import LoggingConfig
+from litestar.middleware import DefineMiddleware
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.static_files import create_static_files_router
+
+from consult import db
+from consult.accounts import passwords
+from consult.accounts.guards import viewer_middleware
+from consult.accounts.services import LoginLimiter
+from consult.accounts.sessions import ConsultSessionConfig, make_store
+from consult.settings import Settings, load_settings
+from consult.web import i18n
+from consult.web.errors import EXCEPTION_HANDLERS
+from consult.web.middleware import LocaleMiddleware, security_headers
+from consult.web.templating import template_config
+
+# Each feature module exports `route_handlers`; optional `home_section` adds to the home page.
+FEATURES = [
+    "consult.web.pages",
+    "consult.accounts.controllers",
+]
+OPTIONAL_FEATURES = [
+    "consult.topics.controllers",
+    "consult.voting.controllers",
+]
+
+log = logging.getLogger("consult")
+
+
+def _feature_modules():
+    modules = [importlib.import_module(name) for name in FEATURES]
+    for name in OPTIONAL_FEATURES:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return modules
+
+
+def create_app(settings: Settings | None = None, *, manage_engine: bool = True) -> Litestar:
+    settings = settings or load_settings()
+    passwords.configure(settings.argon2_profile)
+    i18n.load_catalogs(settings.locale_dir)
+
+    store = make_store(settings.redis_url)
+    session_config = ConsultSessionConfig(
+        store="sessions",
+        key="session",
+        session_id_bytes=32,
+        max_age=settings.session_absolute_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=settings.production,
+    )
+    csrf_config = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="csrftoken",
+        cookie_secure=settings.production,
+        cookie_samesite="lax",
+        header_name="x-csrftoken",
+    )
+    modules = _feature_modules()
+    handlers = []
+    home_sections = []
+    for module in modules:
+        handlers.extend(module.route_handlers)
+        if hasattr(module, "home_section"):
+            home_sections.append(module.home_section)
+    handlers.append(create_static_files_router(path="/static", directories=[settings.static_dir], name="static"))
+
+    async def on_startup(app: Litestar) -> None:
+        if manage_engine:
+            await db.prepare_engine()
+
+    async def on_shutdown(app: Litestar) -> None:
+        if manage_engine:
+            await db.close_engine()
+
+    app = Litestar(
+        route_handlers=handlers,
+        middleware=[
+            DefineMiddleware(LocaleMiddleware),
+            session_config.middleware,
+            viewer_middleware(settings.session_idle_seconds, settings.session_absolute_seconds),
+        ],
+        csrf_config=csrf_config,
+        stores={"sessions": store.with_namespace("sessions"), "login": store.with_namespace("login")},
+        template_config=template_config(),
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[security_headers(settings.production)],
+        openapi_config=OpenAPIConfig(
+            title="Consult open data",
+            version="1.0.0",
+            path="/api/schema",
+            render_plugins=[JsonRenderPlugin()],  # no CDN-hosted viewers: CSP and offline users
+        ),
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        logging_config=LoggingConfig(log_exceptions="always" if not settings.production else "debug"),
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.home_sections = home_sections
+    app.state.login_limiter = LoginLimiter(
+        store=app.stores.get("login"),
+        max_per_account=settings.login_max_failures_per_account,
+        max_per_address=settings.login_max_failures_per_address,
+        window_seconds=settings.login_lockout_seconds,
+    )
+    return app

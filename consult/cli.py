@@ -1,0 +1,204 @@
+"""The `consult` command: serve, migrate, demo, user add, recount."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+USAGE_EXIT = 2
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # clear message, non-zero exit
+        self.print_usage(sys.stderr)
+        print(f"consult: error: {message}", file=sys.stderr)
+        sys.exit(USAGE_EXIT)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="consult", description="Consult: resident consultation platform.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    serve = sub.add_parser("serve", help="apply migrations and serve the web site")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (use PostgreSQL for more than 1)")
+    serve.add_argument("--demo", action="store_true", help="load the demo community first (idempotent)")
+
+    sub.add_parser("migrate", help="apply database migrations")
+
+    demo = sub.add_parser("demo", help="load the demo community (idempotent)")
+    demo.add_argument("--scale", type=int, default=0, help="also generate N extra topics for load tests")
+
+    user = sub.add_parser("user", help="manage users")
+    user_sub = user.add_subparsers(dest="user_command", required=True, parser_class=Parser)
+    add = user_sub.add_parser("add", help="create a user; the password is read from standard input")
+    add.add_argument("name")
+    add.add_argument("--role", action="append", default=[], dest="roles",
+                     choices=["resident", "party_member", "committee", "representative", "staff", "admin"])
+    add.add_argument("--display-name", default=None)
+    add.add_argument("--grid", type=int, default=None, help="grid id")
+
+    recount = sub.add_parser("recount", help="recount a published vote from its open-data JSON (FILE or -)")
+    recount.add_argument("file")
+    return parser
+
+
+def _settings():
+    from consult.settings import SettingsError, load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        print(f"consult: {exc}", file=sys.stderr)
+        sys.exit(USAGE_EXIT)
+
+
+async def _prepare(settings) -> None:
+    from consult import db
+
+    db.use_database(settings.database_url)
+    await db.prepare_engine()
+    await db.migrate()
+
+
+async def _bootstrap(settings, demo: bool) -> None:
+    from consult.accounts.services import ensure_first_admin
+
+    await _prepare(settings)
+    if demo:
+        from consult.demo import load_demo
+
+        print(await load_demo())
+    line = await ensure_first_admin(settings.admin_password)
+    if line:
+        print("=" * 72)
+        print(line)
+        print("(or create one yourself: consult user add NAME --role admin)")
+        print("=" * 72)
+    from consult import db
+
+    await db.close_engine()
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    settings = _settings()
+    if args.demo and settings.production:
+        print("consult: refusing to load demo data with CONSULT_ENV=production", file=sys.stderr)
+        return USAGE_EXIT
+    if args.workers > 1 and settings.is_sqlite:
+        print("consult: note: SQLite serialises writes; use PostgreSQL for several workers.", file=sys.stderr)
+    asyncio.run(_bootstrap(settings, args.demo))
+    print(f"Consult is running at http://{args.host}:{args.port}/", flush=True)
+    uvicorn.run(
+        "consult.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=False,
+        log_level="info",
+    )
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    settings = _settings()
+    asyncio.run(_bootstrap(settings, demo=False))
+    print("Migrations applied.")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    settings = _settings()
+    if settings.production:
+        print("consult: refusing to load demo data with CONSULT_ENV=production", file=sys.stderr)
+        return USAGE_EXIT
+
+    async def run():
+        await _prepare(settings)
+        from consult.demo import load_demo
+
+        print(await load_demo(scale=args.scale))
+        from consult import db
+
+        await db.close_engine()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_user_add(args) -> int:
+    from consult.accounts.domain import AccountInputError
+    from consult.errors import Refused
+
+    settings = _settings()
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        print("consult: give the password on standard input, e.g. echo 'secret-pass' | consult user add NAME",
+              file=sys.stderr)
+        return USAGE_EXIT
+
+    async def run():
+        await _prepare(settings)
+        from consult.accounts.services import create_user
+
+        try:
+            user_id = await create_user(args.name, password, sorted(set(args.roles)), args.display_name, args.grid)
+        finally:
+            from consult import db
+
+            await db.close_engine()
+        return user_id
+
+    try:
+        user_id = asyncio.run(run())
+    except AccountInputError as exc:
+        for name, (message, params) in exc.errors.items():
+            print(f"consult: {name}: {message.format(**params)}", file=sys.stderr)
+        return USAGE_EXIT
+    except Refused as exc:
+        print(f"consult: {exc}", file=sys.stderr)
+        return USAGE_EXIT
+    print(f"User {args.name} created (id {user_id}) with roles: {', '.join(sorted(set(args.roles))) or 'none'}.")
+    return 0
+
+
+def cmd_recount(args) -> int:
+    try:
+        from consult.voting.counting import CountingInputError, recount_json
+    except ModuleNotFoundError:
+        print("consult: counting is not available in this build", file=sys.stderr)
+        return USAGE_EXIT
+    try:
+        text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
+    except OSError as exc:
+        print(f"consult: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return USAGE_EXIT
+    try:
+        print(recount_json(text))
+    except CountingInputError as exc:
+        print(f"consult: invalid election: {exc}", file=sys.stderr)
+        return USAGE_EXIT
+    return 0
+
+
+COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "demo": cmd_demo, "recount": cmd_recount}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "user":
+        code = cmd_user_add(args)
+    else:
+        code = COMMANDS[args.command](args)
+    if code:
+        sys.exit(code)
+    return code
+
+
+if __name__ == "__main__":
+    main()

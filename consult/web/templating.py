@@ -1,0 +1,138 @@
+"""Jinja2 environment and the one render helper every controller uses.
+
+An htmx request (not boosted) for a page that names a block gets only that block
+(jinja2-fragments); everything else gets the whole page. Responses vary on HX-Request.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2_fragments.litestar import HTMXBlockTemplate
+from litestar import Request
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Template
+from litestar.template.config import TemplateConfig
+
+from consult.settings import BASE_DIR
+from consult.web import i18n
+
+SHANGHAI_OFFSET_HOURS = 8
+
+
+def _fmt_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    from datetime import timedelta
+
+    local = value.astimezone(timezone(timedelta(hours=SHANGHAI_OFFSET_HOURS)))
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def _fmt_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%Y-%m-%d")
+
+
+def _fmt_money(value: int | Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"{int(value):,}"
+
+
+def _query(params: dict, **changes) -> str:
+    merged = {k: v for k, v in {**params, **changes}.items() if v not in (None, "", [])}
+    return "?" + urlencode(merged, doseq=True) if merged else "?"
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(BASE_DIR / "templates")),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # Our own callables ({name}-style placeholders, same as in Python code).
+    env.globals.update(
+        _=i18n.gettext,
+        gettext=i18n.gettext,
+        ngettext=i18n.ngettext,
+        current_locale=i18n.get_locale,
+        locales=i18n.LOCALES,
+        locale_names=i18n.LOCALE_NAMES,
+        html_lang=lambda: i18n.HTML_LANG[i18n.get_locale()],
+        query=_query,
+    )
+    env.filters.update(dt=_fmt_datetime, d=_fmt_date, money=_fmt_money)
+    return env
+
+
+ENVIRONMENT = make_environment()
+
+
+def template_config() -> TemplateConfig:
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(ENVIRONMENT))
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    push_url: str | None = None,
+) -> Template:
+    """Render a page, or just `block` of it for a (non-boosted) htmx request."""
+    ctx = base_context(request)
+    ctx.update(context or {})
+    headers = {"Vary": "HX-Request"}
+    if block and is_htmx(request):
+        response = HTMXBlockTemplate(
+            template_name=template,
+            block_name=block,
+            context=ctx,
+            status_code=status_code,
+            push_url=push_url or False,
+            headers=headers,
+        )
+        return response
+    return Template(template_name=template, context=ctx, status_code=status_code, headers=headers)
+
+
+def base_context(request: Request) -> dict[str, Any]:
+    from consult.accounts.guards import viewer_of
+
+    flashes = []
+    if request.scope.get("session") is not None and "flash" in (request.session or {}):
+        flashes = request.session.pop("flash", [])
+    return {
+        "request": request,
+        "viewer": viewer_of(request),
+        "flashes": flashes,
+        "path": request.url.path,
+        "full_path": request.url.path + (("?" + request.url.query) if request.url.query else ""),
+    }
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    """A one-time message shown on the next page (already translated)."""
+    messages = list(request.session.get("flash", []))
+    messages.append({"kind": kind, "text": message})
+    request.session["flash"] = messages
+
+
+def redirect(path: str, status_code: int = 303) -> Redirect:
+    return Redirect(path=path, status_code=status_code)

@@ -1,0 +1,17 @@
+"""Piccolo configuration: the engine comes from DATABASE_URL (read by consult.settings).
+
+consult.db.use_database() replaces DB at run time (tests, `consult --database`).
+"""
+
+from piccolo.conf.apps import AppRegistry
+
+from consult.db import make_engine
+from consult.settings import database_url
+
+DB = make_engine(database_url())
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "consult.accounts.piccolo_app",
+    ]
+)
