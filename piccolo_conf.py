@@ -13,5 +13,7 @@ DB = make_engine(database_url())
 APP_REGISTRY = AppRegistry(
     apps=[
         "consult.accounts.piccolo_app",
+        "consult.topics.piccolo_app",
+        "consult.voting.piccolo_app",
     ]
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from pathlib import Path
@@ -25,7 +26,9 @@ from consult.web.errors import EXCEPTION_HANDLERS
 from consult.web.middleware import LocaleMiddleware, security_headers
 from consult.web.templating import template_config
 
-# Each feature module exports `route_handlers`; optional `home_section` adds to the home page.
+# Each feature module exports `route_handlers`; optionally `exception_handlers` (a dict
+# merged into the app's) and `periodic` (a list of (seconds, async function) run in the
+# background while the server runs, e.g. closing evaluation windows that have ended).
 FEATURES = [
     "consult.web.pages",
     "consult.accounts.controllers",
@@ -47,6 +50,15 @@ def _feature_modules():
             if exc.name != name:
                 raise
     return modules
+
+
+async def _every(seconds: int, job) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await job()
+        except Exception:  # noqa: BLE001 - a failed run is logged and retried next time
+            log.exception("periodic job %s failed", getattr(job, "__name__", job))
 
 
 def create_app(settings: Settings | None = None, *, manage_engine: bool = True) -> Litestar:
@@ -73,18 +85,25 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool = True) 
     )
     modules = _feature_modules()
     handlers = []
-    home_sections = []
+    exception_handlers = dict(EXCEPTION_HANDLERS)
+    periodic = []
     for module in modules:
         handlers.extend(module.route_handlers)
-        if hasattr(module, "home_section"):
-            home_sections.append(module.home_section)
+        exception_handlers.update(getattr(module, "exception_handlers", {}))
+        periodic.extend(getattr(module, "periodic", []))
     handlers.append(create_static_files_router(path="/static", directories=[settings.static_dir], name="static"))
+
+    tasks: list[asyncio.Task] = []
 
     async def on_startup(app: Litestar) -> None:
         if manage_engine:
             await db.prepare_engine()
+            for seconds, job in periodic:
+                tasks.append(asyncio.create_task(_every(seconds, job)))
 
     async def on_shutdown(app: Litestar) -> None:
+        for task in tasks:
+            task.cancel()
         if manage_engine:
             await db.close_engine()
 
@@ -98,7 +117,7 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool = True) 
         csrf_config=csrf_config,
         stores={"sessions": store.with_namespace("sessions"), "login": store.with_namespace("login")},
         template_config=template_config(),
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=exception_handlers,
         before_send=[security_headers(settings.production)],
         openapi_config=OpenAPIConfig(
             title="Consult open data",
@@ -112,7 +131,6 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool = True) 
         debug=False,
     )
     app.state.settings = settings
-    app.state.home_sections = home_sections
     app.state.login_limiter = LoginLimiter(
         store=app.stores.get("login"),
         max_per_account=settings.login_max_failures_per_account,

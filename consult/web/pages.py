@@ -11,10 +11,7 @@ from consult.web.templating import render
 
 @get("/", name="web:home")
 async def home(request: Request) -> Template:
-    context: dict = {}
-    for hook in request.app.state.home_sections:
-        context.update(await hook(request))
-    return render(request, "home.html", context)
+    return render(request, "home.html", {})
 
 
 @get("/healthz", name="web:health", include_in_schema=True)
