@@ -2,8 +2,9 @@
 
 SQLite by default. With CONSULT_TEST_DATABASE_URL=postgresql://... every module gets
 its own PostgreSQL database cloned from a migrated template (CREATE DATABASE ...
-TEMPLATE), dropped afterwards. In CI (CI set) that variable must be set, and an
-unreachable database fails the run: it never skips.
+TEMPLATE), dropped afterwards. An
+unreachable database fails the run: it never skips. `.ci/run` runs the suite twice,
+on SQLite and then on the local PostgreSQL.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from urllib.parse import urlparse, urlunparse
 import pytest
 
 from consult import db
-from consult.settings import Settings, ci_mode, test_database_url
+from consult.settings import Settings, test_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "test-password-1"
@@ -52,26 +53,21 @@ def pytest_report_header(config):
     return f"consult test database: {url or 'SQLite (temporary files)'}"
 
 
-def pytest_configure(config):
-    if ci_mode() and not test_database_url():
-        raise pytest.UsageError("CI is set but CONSULT_TEST_DATABASE_URL is not: the suite must also run on PostgreSQL")
-
-
 @pytest.fixture(scope="session")
 def template_database(tmp_path_factory):
     base = test_database_url()
     if base and base.startswith("postgres"):
         name = f"consult_tpl_{uuid.uuid4().hex[:10]}"
-        asyncio.run(_pg_admin(base, f'CREATE DATABASE "{name}"'))  # fails loudly if PostgreSQL is unreachable
+        run(_pg_admin(base, f'CREATE DATABASE "{name}"'))  # fails loudly if PostgreSQL is unreachable
         url = _pg_url(base, name)
         db.use_database(url)
-        asyncio.run(db.migrate())
+        run(db.migrate())
         yield ("postgres", base, name)
-        asyncio.run(_pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run(_pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         path = tmp_path_factory.mktemp("tpl") / "template.sqlite"
         db.use_database(f"sqlite:///{path}")
-        asyncio.run(db.migrate())
+        run(db.migrate())
         yield ("sqlite", None, str(path))
 
 
@@ -81,17 +77,17 @@ def database(template_database, tmp_path_factory):
     kind, base, template = template_database
     if kind == "postgres":
         name = f"consult_t_{uuid.uuid4().hex[:12]}"
-        asyncio.run(_pg_admin(base, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        run(_pg_admin(base, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         url = _pg_url(base, name)
         db.use_database(url)
         yield url
-        asyncio.run(_pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run(_pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         path = tmp_path_factory.mktemp("db") / "consult.sqlite"
         shutil.copyfile(template, path)
         url = f"sqlite:///{path}"
         db.use_database(url)
-        asyncio.run(db.prepare_engine())
+        run(db.prepare_engine())
         yield url
 
 
@@ -128,8 +124,16 @@ async def _await(awaitable):
 
 
 def run(awaitable):
-    """Run a coroutine or a Piccolo query to completion from synchronous test code."""
-    return asyncio.run(_await(awaitable))
+    """Run a coroutine or a Piccolo query to completion from synchronous test code
+    (in a worker thread when an event loop is already running, e.g. Playwright's)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_await(awaitable))
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _await(awaitable)).result()
 
 
 class Client:

@@ -76,12 +76,9 @@ def translate_error(template: str, params: dict | None = None) -> str:
     return gettext(template, **(params or {}))
 
 
-def pick_locale(cookie: str | None, accept_language: str | None) -> str:
-    if cookie in LOCALES:
-        return cookie
-    # Chinese is the default; English only when the browser asks for it first.
-    if accept_language:
-        first = accept_language.split(",")[0].strip().lower()
-        if first.startswith("en"):
-            return "en"
-    return DEFAULT_LOCALE
+def pick_locale(cookie: str | None) -> str:
+    """Chinese unless the person chose otherwise with the language switch (a cookie).
+
+    The browser's Accept-Language is deliberately not used: the product's language is
+    Simplified Chinese by default, and a shared or borrowed phone should not change it."""
+    return cookie if cookie in LOCALES else DEFAULT_LOCALE

@@ -23,13 +23,6 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return None
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return value.decode("latin-1")
-    return None
-
-
 class LocaleMiddleware:
     """Chinese by default; the `lang` cookie (set by the language switch) wins."""
 
@@ -38,7 +31,7 @@ class LocaleMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            locale = i18n.pick_locale(_cookie(scope, i18n.LOCALE_COOKIE), _header(scope, b"accept-language"))
+            locale = i18n.pick_locale(_cookie(scope, i18n.LOCALE_COOKIE))
             token = i18n.set_locale(locale)
             try:
                 await self.app(scope, receive, send)

@@ -46,10 +46,10 @@ def test_gettext_switches_language():
         i18n._locale.reset(token)
 
 
-def test_locale_choice_prefers_cookie_then_english_browsers_else_chinese():
+def test_locale_is_chinese_unless_the_switch_chose_english():
     from consult.web.i18n import pick_locale
 
-    assert pick_locale(None, None) == "zh_CN"
-    assert pick_locale(None, "en-US,en;q=0.9") == "en"
-    assert pick_locale("zh_CN", "en-US") == "zh_CN"
-    assert pick_locale("xx", "fr") == "zh_CN"
+    assert pick_locale(None) == "zh_CN"
+    assert pick_locale("en") == "en"
+    assert pick_locale("zh_CN") == "zh_CN"
+    assert pick_locale("xx") == "zh_CN"

@@ -1,0 +1,145 @@
+"""Browser tests: a real server process on a fresh database, driven by Playwright in
+Debian's Chromium (/usr/bin/chromium, headless). Screenshots go to test-artifacts/.
+
+Without Chromium the browser tests are skipped with a clear message, except in CI
+(CI set), where a missing browser fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from consult.settings import ci_mode
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("CONSULT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        message = f"Chromium not found at {CHROMIUM}: install Debian's chromium package to run browser tests"
+        if ci_mode():
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(database, community, tmp_path_factory):
+    """A `consult` server process on this module's database; yields its base URL."""
+    port = _free_port()
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database,
+        SECRET_KEY="b" * 64,
+        CONSULT_DATA_DIR=str(tmp_path_factory.mktemp("live-data")),
+        CONSULT_ENV="development",
+    )
+    env.pop("REDIS_URL", None)
+    log = tmp_path_factory.mktemp("live-log") / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "consult.app:create_app", "--factory", "--host", "127.0.0.1",
+             "--port", str(port), "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            raise RuntimeError("the server did not start:\n" + log.read_text()[-3000:])
+        time.sleep(0.2)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def phone(browser, request):
+    """A fresh 360 px wide phone-sized page; `shot(name)` saves a screenshot artifact."""
+    context = browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    counter = {"n": 0}
+
+    def shot(name: str) -> Path:
+        counter["n"] += 1
+        path = ARTIFACTS / f"{request.node.name}-{counter['n']:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    page.shot = shot
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def new_phone(browser, request):
+    """More people at once: each call opens a separate browser context."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 360, "height": 780})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        ARTIFACTS.mkdir(exist_ok=True)
+        counter = {"n": 0}
+
+        def shot(name: str) -> Path:
+            counter["n"] += 1
+            path = ARTIFACTS / f"{request.node.name}-p{len(contexts)}-{counter['n']:02d}-{name}.png"
+            page.screenshot(path=str(path), full_page=True)
+            return path
+
+        page.shot = shot
+        return page
+
+    yield make
+    for c in contexts:
+        c.close()
+
+
+def sign_in(page, base: str, username: str, password: str) -> None:
+    page.goto(base + "/auth/login")
+    page.fill("#f-username", username)
+    page.fill("#f-password", password)
+    page.click("form[action='/auth/login'] button[type=submit]")
+    page.wait_for_load_state("networkidle")
