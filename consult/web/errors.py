@@ -88,7 +88,15 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     return _error_page(request, exc.status_code, _("Bad request"), _("The request could not be understood."))
 
 
+def internal_error(request: Request, exc: Exception) -> Response:
+    import logging
+
+    logging.getLogger("consult").exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _error_page(request, 500, _("Server error"), _("Something went wrong on our side."))
+
+
 EXCEPTION_HANDLERS = {
+    Exception: internal_error,
     SignInRequired: sign_in_required,
     RoleRequired: role_required,
     PermissionDeniedException: permission_denied,

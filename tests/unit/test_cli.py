@@ -1,0 +1,72 @@
+"""The `consult` command: clear messages and non-zero exits for wrong use; user add; first admin."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def consult(args, tmp_path, stdin="", **env):
+    full_env = dict(os.environ)
+    full_env.pop("CONSULT_ENV", None)
+    full_env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}", "CONSULT_DATA_DIR": str(tmp_path / "data")})
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "consult.cli", *args], input=stdin, capture_output=True, text=True,
+        cwd=tmp_path, env=full_env, timeout=120,
+    )
+
+
+def test_wrong_arguments_give_a_clear_message_and_exit_2(tmp_path):
+    r = consult(["frobnicate"], tmp_path)
+    assert r.returncode == 2 and "invalid choice" in r.stderr
+    r = consult(["user", "add", "bob", "--role", "emperor"], tmp_path)
+    assert r.returncode == 2 and "emperor" in r.stderr
+    r = consult([], tmp_path)
+    assert r.returncode == 2
+
+
+def test_migrate_prints_the_first_admin_once_and_user_add_reads_the_password_from_stdin(tmp_path):
+    first = consult(["migrate"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "one-time password" in first.stdout
+    again = consult(["migrate"], tmp_path)
+    assert again.returncode == 0 and "one-time password" not in again.stdout
+
+    ok = consult(["user", "add", "clerk", "--role", "staff"], tmp_path, stdin="a-long-password\n")
+    assert ok.returncode == 0, ok.stderr
+    assert "clerk" in ok.stdout and "staff" in ok.stdout
+    dup = consult(["user", "add", "clerk", "--role", "staff"], tmp_path, stdin="a-long-password\n")
+    assert dup.returncode == 2 and "taken" in dup.stderr
+    short = consult(["user", "add", "other"], tmp_path, stdin="short\n")
+    assert short.returncode == 2 and "Password" in short.stderr
+    empty = consult(["user", "add", "nopass"], tmp_path, stdin="")
+    assert empty.returncode == 2 and "standard input" in empty.stderr
+
+
+def test_admin_password_from_environment_is_used(tmp_path):
+    r = consult(["migrate"], tmp_path, CONSULT_ADMIN_PASSWORD="chosen-admin-pass")
+    assert r.returncode == 0 and "CONSULT_ADMIN_PASSWORD" in r.stdout and "one-time" not in r.stdout
+
+
+def test_production_requires_a_secret_key_and_refuses_demo(tmp_path):
+    r = consult(["migrate"], tmp_path, CONSULT_ENV="production", SECRET_KEY="")
+    assert r.returncode == 2 and "SECRET_KEY" in r.stderr
+    r = consult(["demo"], tmp_path, CONSULT_ENV="production", SECRET_KEY="s" * 40)
+    assert r.returncode == 2 and "demo" in r.stderr
+
+
+def test_demo_is_idempotent(tmp_path):
+    assert consult(["demo"], tmp_path).returncode == 0
+    second = consult(["demo"], tmp_path)
+    assert second.returncode == 0, second.stderr
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "cli.sqlite")
+    assert con.execute("select count(*) from grid").fetchone()[0] == 4
+    assert con.execute("select count(*) from category").fetchone()[0] == 9
+    assert con.execute("select count(*) from account where username like 'demo_%'").fetchone()[0] == 11
+    roles = {r[0] for r in con.execute("select distinct role from user_role")}
+    assert roles == {"resident", "party_member", "committee", "representative", "staff", "admin"}
