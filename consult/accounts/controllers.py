@@ -232,6 +232,14 @@ async def switch_language(request: Request, code: FromPath[str], next: FromQuery
     return response
 
 
+async def delete_expired_sessions() -> None:
+    from consult.accounts.sessions import DatabaseStore
+
+    await DatabaseStore().delete_expired()
+
+
+periodic = [(3600, delete_expired_sessions)]
+
 route_handlers = [
     register_form, register, login_form, login, logout, account, change_password, request_role,
     verification_queue, list_users, verify_user, grant_role, revoke_role, decline_request, audit_log,

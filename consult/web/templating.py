@@ -11,7 +11,9 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from litestar.template.base import csrf_token
+from markupsafe import Markup, escape
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -75,7 +77,22 @@ def make_environment() -> Environment:
     return env
 
 
+@pass_context
+def _csrf_field(context) -> Markup:
+    return Markup('<input type="hidden" name="_csrf_token" value="{}">').format(escape(csrf_token(context)))
+
+
+def _install_macros(env: Environment) -> None:
+    """`csrf()`, `field()` and `select()` as globals, so a block rendered alone for
+    htmx (jinja2-fragments skips the template's top-level imports) still has them."""
+    env.globals["csrf"] = _csrf_field
+    module = env.get_template("_macros/forms.html").make_module({"csrf_token": lambda: ""})
+    for name in ("field", "select"):
+        env.globals[name] = getattr(module, name)
+
+
 ENVIRONMENT = make_environment()
+_install_macros(ENVIRONMENT)
 
 
 def template_config() -> TemplateConfig:

@@ -282,3 +282,30 @@ def test_first_admin_bootstrap_prints_a_one_time_password_once(app):
     row = run(User.select(User.must_change_password).where(User.username == line.split("'")[1]).first())
     assert row["must_change_password"] is True
     assert run(ensure_first_admin(None)) is None  # only once
+
+
+def test_visitor_posting_a_write_form_is_sent_to_sign_in_and_back(client):
+    client.get("/account/role-requests", follow_redirects=False)
+    r = client.post("/account/role-requests", {"role": "resident"}, headers={"referer": "http://testserver.local/account"})
+    assert r.status_code == 303
+    assert r.headers["location"] == "/auth/login?next=/account"
+
+
+def test_htmx_request_gets_only_the_block_and_boosted_gets_the_page(client, make_user):
+    client.login(make_user("staff"))
+    fragment = client.get("/staff/users", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text and 'id="user-list"' in fragment.text
+    assert "HX-Request" in fragment.headers["vary"]
+    boosted = client.get("/staff/users", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "<html" in boosted.text
+    full = client.get("/staff/users")
+    assert "<html" in full.text and 'hx-boost="true"' in full.text and "x-csrftoken" in full.text
+
+
+def test_user_text_is_escaped(client, community):
+    r = register(client, community, "xss_user", display_name="<script>alert(1)</script>")
+    assert r.status_code == 303
+    client.login("xss_user")
+    page = client.get("/account")
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
