@@ -1,0 +1,450 @@
+"""The annual vote's pure rules: states, who may do what, input checks. Standard library only.
+
+Every refusal raises `VoteRuleError(code, **params)`. `MESSAGES[code]` is the English
+message template (the gettext message id, with {placeholders}); the web layer shows
+`translate_error(err.message, err.params)`. Warnings are `(code, params)` pairs that
+use the same table.
+
+Receipt codes: the first 20 hex digits (80 bits) of SHA-256 over the canonical JSON
+of the ballot content (sorted keys, no spaces, UTF-8), a newline, and a 16-byte random
+nonce, written in groups of four joined by dashes: "3f2a-9c1b-07de-55aa-e410".
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import secrets
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from fractions import Fraction
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation; the web layer translates it."""
+    return message
+
+
+class VoteState(StrEnum):
+    draft = "draft"
+    open = "open"
+    closed = "closed"
+    published = "published"
+
+
+class Basis(StrEnum):
+    enrolled = "enrolled"  # 应到: total weight of the roll
+    present = "present"  # 实到: total weight of those who voted
+
+
+class Secrecy(StrEnum):
+    secret = "secret"  # 无记名
+    recorded = "recorded"  # 记名
+
+
+class Choice(StrEnum):
+    approve = "approve"
+    oppose = "oppose"
+    abstain = "abstain"
+
+
+class Rule(StrEnum):
+    majority = "majority"
+    equal_shares = "equal_shares"
+
+
+class Action(StrEnum):
+    edit = "edit"  # change settings, candidates or the roll
+    open = "open"
+    cast = "cast"
+    close = "close"
+    publish = "publish"
+
+
+# The lifecycle, in one table: (state, action) -> next state. A pair not listed is refused.
+TRANSITIONS: dict[tuple[VoteState, Action], VoteState] = {
+    (VoteState.draft, Action.edit): VoteState.draft,
+    (VoteState.draft, Action.open): VoteState.open,
+    (VoteState.open, Action.cast): VoteState.open,
+    (VoteState.open, Action.close): VoteState.closed,
+    (VoteState.closed, Action.publish): VoteState.published,
+}
+
+STAFF_ROLES = frozenset({"staff", "admin"})
+ACTION_ROLES: dict[Action, frozenset[str]] = {
+    Action.edit: STAFF_ROLES,
+    Action.open: STAFF_ROLES,
+    Action.close: STAFF_ROLES,
+    Action.publish: STAFF_ROLES,
+    # Casting also needs a place on the roll; the service checks that.
+    Action.cast: frozenset({"representative"}),
+}
+
+MESSAGES: dict[str, str] = {
+    "action_not_allowed": N_("You cannot {action} this vote while it is {state}."),
+    "role_not_allowed": N_("Your role does not allow you to {action} this vote."),
+    "invalid_settings": N_("Please correct the highlighted fields."),
+    "invalid_weight": N_("A weight is a positive number up to 9999.99 with at most 2 decimals."),
+    "invalid_roll_csv": N_("Nothing was imported: lines with problems: {count}."),
+    "empty_roll_csv": N_("The roll file has no rows; nothing was imported."),
+    "unknown_candidate": N_("There is no candidate {candidate} in this vote."),
+    "invalid_choice": N_("Choose approve, oppose or abstain for each candidate."),
+    "too_many_approvals": N_("You approved {approvals} candidates, but at most {seats} are allowed."),
+    # roll CSV lines
+    "csv_columns": N_("Line {line}: expected 2 columns (username,weight), found {found}."),
+    "csv_unknown_user": N_("Line {line}: there is no representative with the user name {username}."),
+    "csv_bad_weight": N_("Line {line}: {weight} is not a valid weight (positive, at most 9999.99, 2 decimals)."),
+    "csv_duplicate_user": N_("Line {line}: {username} is already on line {first_line}."),
+    # warnings
+    "fewer_candidates_than_seats": N_(
+        "There are {candidates} candidates for {seats} seats: some seats will stay vacant."
+    ),
+    "too_few_candidates": N_(
+        "A contested vote needs at least {needed} candidates for {seats} seats; there are {candidates}. "
+        "Add candidates or tick “equal number” and give a reason."
+    ),
+    "empty_roll": N_("The roll is empty."),
+    "small_weight_group": N_(
+        "Secret ballot: the weight {weights} is held by fewer than 3 representatives, "
+        "so their ballots could be recognised."
+    ),
+}
+
+# Field messages (no placeholders needed).
+TITLE_MESSAGE = N_("The title must be 4 to 120 characters long.")
+YEAR_MESSAGE = N_("The year must be between 2000 and 2100.")
+SEATS_MESSAGE = N_("Seats must be a whole number of at least 1.")
+BUDGET_MESSAGE = N_("The budget must be empty or a whole number of yuan, at least 0.")
+BUDGET_REQUIRED_MESSAGE = N_("The equal shares rule needs a budget.")
+BASIS_MESSAGE = N_("Choose the basis from the list.")
+THRESHOLD_MESSAGE = N_("The threshold must be a fraction such as 1/2 or 0.5, more than 0 and less than 1.")
+SECRECY_MESSAGE = N_("Choose secret or recorded.")
+PUBLIC_WEIGHT_MESSAGE = N_("The public weight must be between 0 and 0.5.")
+RULE_MESSAGE = N_("Choose the counting rule from the list.")
+
+
+class VoteRuleError(ValueError):
+    """A refusal by the vote's rules: `code`, `params`, and `message` (the English template)."""
+
+    def __init__(self, code: str, /, **params):
+        self.code = code
+        self.params = params
+        self.message = MESSAGES[code]
+        super().__init__(self.message.format(**params))
+
+    @property
+    def field_errors(self) -> dict[str, tuple[str, dict]]:
+        """For invalid_settings: field -> (message template, params)."""
+        return self.params.get("errors", {})
+
+    @property
+    def lines(self) -> list[tuple[int, str, dict]]:
+        """For invalid_roll_csv: (line number, message template, params), in line order."""
+        return self.params.get("lines", [])
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+def allowed_actions(state: str, roles: Iterable[str]) -> list[Action]:
+    """The actions these roles may take on a vote in this state (in lifecycle order)."""
+    roles = frozenset(roles)
+    return [
+        action
+        for action in Action
+        if (VoteState(state), action) in TRANSITIONS and roles & ACTION_ROLES[action]
+    ]
+
+
+def next_state(state: str, action: str, roles: Iterable[str]) -> VoteState:
+    """The state after `action`, or VoteRuleError if the state or the roles forbid it."""
+    state, action = VoteState(state), Action(action)
+    if (state, action) not in TRANSITIONS:
+        raise VoteRuleError("action_not_allowed", action=action.value, state=state.value)
+    if not frozenset(roles) & ACTION_ROLES[action]:
+        raise VoteRuleError("role_not_allowed", action=action.value)
+    return TRANSITIONS[(state, action)]
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class VoteSettings:
+    title: str
+    year: int
+    seats: int
+    budget: int | None
+    basis: Basis
+    threshold: Fraction
+    secrecy: Secrecy
+    public_weight: Fraction
+    rule: Rule = Rule.majority
+
+
+_INT_RE = re.compile(r"^\d+$")
+_DECIMAL_RE = re.compile(r"^\d+(\.\d+)?$")
+_FRACTION_RE = re.compile(r"^\d+/\d+$")
+
+
+def _to_int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and _INT_RE.match(value.strip()):
+        return int(value.strip())
+    return None
+
+
+def parse_fraction(value: object) -> Fraction | None:
+    """"1/2", "0.5", 0, Fraction or Decimal as an exact non-negative Fraction; None if malformed."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, Fraction)):
+        return Fraction(value)
+    if isinstance(value, Decimal):
+        return Fraction(value) if value.is_finite() else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if _FRACTION_RE.match(text):
+        num, den = text.split("/")
+        return Fraction(int(num), int(den)) if int(den) else None
+    if _DECIMAL_RE.match(text):
+        return Fraction(Decimal(text))
+    return None
+
+
+def validate_vote_settings(
+    title: str,
+    year: object,
+    seats: object,
+    budget: object,
+    basis: str,
+    threshold: object,
+    secrecy: str,
+    public_weight: object,
+    rule: str = Rule.majority,
+) -> VoteSettings:
+    """Clean a vote's settings (form strings or typed values); VoteRuleError("invalid_settings",
+    errors={field: (template, params)}) lists every bad field."""
+    errors: dict[str, tuple[str, dict]] = {}
+    title = (title or "").strip()
+    if not 4 <= len(title) <= 120:
+        errors["title"] = (TITLE_MESSAGE, {})
+    year_value = _to_int(year)
+    if year_value is None or not 2000 <= year_value <= 2100:
+        errors["year"] = (YEAR_MESSAGE, {})
+    seats_value = _to_int(seats)
+    if seats_value is None or seats_value < 1:
+        errors["seats"] = (SEATS_MESSAGE, {})
+    budget_value = None
+    if budget is not None and not (isinstance(budget, str) and not budget.strip()):
+        budget_value = _to_int(budget)
+        if budget_value is None or budget_value < 0:
+            errors["budget"] = (BUDGET_MESSAGE, {})
+    if not isinstance(basis, str) or basis not in Basis.__members__:
+        errors["basis"] = (BASIS_MESSAGE, {})
+    threshold_value = parse_fraction(threshold)
+    if threshold_value is None or not 0 < threshold_value < 1:
+        errors["threshold"] = (THRESHOLD_MESSAGE, {})
+    if public_weight is None or (isinstance(public_weight, str) and not public_weight.strip()):
+        public_weight = 0
+    weight_value = parse_fraction(public_weight)
+    if weight_value is None or not 0 <= weight_value <= Fraction(1, 2):
+        errors["public_weight"] = (PUBLIC_WEIGHT_MESSAGE, {})
+    if not isinstance(secrecy, str) or secrecy not in Secrecy.__members__:
+        errors["secrecy"] = (SECRECY_MESSAGE, {})
+    if not isinstance(rule, str) or rule not in Rule.__members__:
+        errors["rule"] = (RULE_MESSAGE, {})
+    elif rule == Rule.equal_shares and budget_value is None and "budget" not in errors:
+        errors["budget"] = (BUDGET_REQUIRED_MESSAGE, {})
+    if errors:
+        raise VoteRuleError("invalid_settings", errors=errors)
+    return VoteSettings(
+        title=title,
+        year=year_value,
+        seats=seats_value,
+        budget=budget_value,
+        basis=Basis(basis),
+        threshold=threshold_value,
+        secrecy=Secrecy(secrecy),
+        public_weight=weight_value,
+        rule=Rule(rule),
+    )
+
+
+# --------------------------------------------------------------------------- roll
+
+WEIGHT_MAX = Decimal("9999.99")
+
+
+def _weight_or_none(text: object) -> Decimal | None:
+    if isinstance(text, Decimal):
+        value = text
+    elif isinstance(text, int) and not isinstance(text, bool):
+        value = Decimal(text)
+    elif isinstance(text, str) and _DECIMAL_RE.match(text.strip()):
+        value = Decimal(text.strip())
+    else:
+        return None
+    if not value.is_finite() or value <= 0 or value > WEIGHT_MAX:
+        return None
+    try:
+        cents = value.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None
+    return cents if cents == value else None
+
+
+def parse_weight(text: object) -> Decimal:
+    """A roll weight: positive, at most 2 decimals (by value: "1.500" is 1.50), at most 9999.99.
+
+    Returned with exactly 2 decimals (Decimal("1.50")), the database's Numeric(6, 2)."""
+    value = _weight_or_none(text)
+    if value is None:
+        raise VoteRuleError("invalid_weight", value=str(text))
+    return value
+
+
+def parse_roll_csv(text: str, known_usernames: set[str]) -> list[tuple[str, Decimal]]:
+    """Parse `username,weight` lines into (username, weight), all or nothing.
+
+    The header `username,weight` is optional; blank lines are ignored; a leading BOM is
+    dropped. Every problem of every line is reported in one VoteRuleError("invalid_roll_csv",
+    count=<bad lines>, lines=[(line, template, params), ...]); an empty file gives
+    VoteRuleError("empty_roll_csv").
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    rows: list[tuple[str, Decimal]] = []
+    problems: list[tuple[int, str, dict]] = []
+    first_line: dict[str, int] = {}
+    seen_row = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = [f.strip() for f in next(csv.reader([line]))]
+        if not seen_row:
+            seen_row = True
+            if [f.lower() for f in fields] == ["username", "weight"]:
+                continue
+        if len(fields) != 2:
+            problems.append((number, MESSAGES["csv_columns"], {"line": number, "found": len(fields)}))
+            continue
+        username, weight_text = fields
+        weight = _weight_or_none(weight_text)
+        if username in first_line:
+            problems.append(
+                (
+                    number,
+                    MESSAGES["csv_duplicate_user"],
+                    {"line": number, "username": username, "first_line": first_line[username]},
+                )
+            )
+        elif username not in known_usernames:
+            problems.append((number, MESSAGES["csv_unknown_user"], {"line": number, "username": username}))
+        else:
+            first_line[username] = number
+        if weight is None:
+            problems.append((number, MESSAGES["csv_bad_weight"], {"line": number, "weight": weight_text}))
+        rows.append((username, weight))
+    if problems:
+        raise VoteRuleError("invalid_roll_csv", count=len({p[0] for p in problems}), lines=problems)
+    if not rows:
+        raise VoteRuleError("empty_roll_csv")
+    return rows
+
+
+def _small_groups(weights: Iterable[Decimal]) -> list[Decimal]:
+    """The weight values (compared by value) held by fewer than 3 people, ascending."""
+    held = Counter(Decimal(w) for w in weights)
+    return sorted(w for w, n in held.items() if n < 3)
+
+
+def small_weight_groups(cast_weights: Iterable[Decimal]) -> bool:
+    """True when some weight value is held by fewer than 3 voters who cast: in secret mode the
+    ballots endpoint then publishes receipts and totals only."""
+    return bool(_small_groups(cast_weights))
+
+
+def warnings(
+    seats: int, n_candidates: int, equal_number: bool, secrecy: str, roll_weights: list[Decimal]
+) -> list[tuple[str, dict]]:
+    """Advice shown to staff before opening: (code, params) pairs, templates in MESSAGES.
+
+    `equal_number` is the staff's "equal number" (等额) tick, which the caller accepts only
+    with a recorded reason; it silences the K+1 advice but not fewer candidates than seats.
+    """
+    result: list[tuple[str, dict]] = []
+    if n_candidates < seats:
+        result.append(("fewer_candidates_than_seats", {"candidates": n_candidates, "seats": seats}))
+    elif n_candidates < seats + 1 and not equal_number:
+        result.append(("too_few_candidates", {"candidates": n_candidates, "seats": seats, "needed": seats + 1}))
+    if not roll_weights:
+        result.append(("empty_roll", {}))
+    elif secrecy == Secrecy.secret:
+        small = _small_groups(roll_weights)
+        if small:
+            result.append(("small_weight_group", {"weights": ", ".join(format(w.normalize(), "f") for w in small)}))
+    return result
+
+
+# --------------------------------------------------------------------------- ballots
+
+
+def validate_ballot(choices: dict[str, str], candidate_ids: Iterable[str], seats: int) -> dict[str, str]:
+    """The full ballot: every candidate id (in the given order) -> "approve" | "oppose" | "abstain".
+
+    Unmarked candidates (missing, None or "") abstain. Unknown ids, other values and more
+    than `seats` approvals raise VoteRuleError."""
+    ids = list(candidate_ids)
+    known = set(ids)
+    for cid in choices:
+        if cid not in known:
+            raise VoteRuleError("unknown_candidate", candidate=str(cid))
+    ballot = {}
+    for cid in ids:
+        value = choices.get(cid)
+        if value is None or value == "":
+            value = Choice.abstain
+        if not isinstance(value, str) or value not in Choice.__members__:
+            raise VoteRuleError("invalid_choice", candidate=cid, value=str(value))
+        ballot[cid] = Choice(value).value
+    approvals = sum(1 for v in ballot.values() if v == Choice.approve)
+    if approvals > seats:
+        raise VoteRuleError("too_many_approvals", approvals=approvals, seats=seats)
+    return ballot
+
+
+def new_nonce() -> bytes:
+    return secrets.token_bytes(16)
+
+
+def canonical_json(content: dict) -> bytes:
+    """Sorted keys, no spaces, UTF-8; Decimals and other values as their str()."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def receipt_code(ballot_content: dict, nonce: bytes) -> str:
+    """First 20 hex digits of SHA-256(canonical JSON + b"\\n" + nonce), in dash-joined groups of 4."""
+    digest = hashlib.sha256(canonical_json(ballot_content) + b"\n" + nonce).hexdigest()[:20]
+    return "-".join(digest[i : i + 4] for i in range(0, 20, 4))
+
+
+_RECEIPT_RE = re.compile(r"^[0-9a-f]{20}$")
+
+
+def normalise_receipt(text: str) -> str | None:
+    """A receipt code as a person may type it (any case, spaces or dashes) in canonical form,
+    or None when it cannot be one."""
+    compact = re.sub(r"[\s\-]", "", text or "").lower()
+    if not _RECEIPT_RE.match(compact):
+        return None
+    return "-".join(compact[i : i + 4] for i in range(0, 20, 4))
