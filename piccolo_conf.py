@@ -15,5 +15,6 @@ APP_REGISTRY = AppRegistry(
         "consult.accounts.piccolo_app",
         "consult.topics.piccolo_app",
         "consult.voting.piccolo_app",
+        "consult.notifications.piccolo_app",
     ]
 )

@@ -32,6 +32,7 @@ from consult.web.templating import template_config
 FEATURES = [
     "consult.web.pages",
     "consult.accounts.controllers",
+    "consult.notifications.controllers",
 ]
 OPTIONAL_FEATURES = [
     "consult.topics.controllers",

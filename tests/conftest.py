@@ -201,7 +201,7 @@ def new_client(app):
         return Client(tc)
 
     yield make
-    for tc in opened:
+    for tc in reversed(opened):
         tc.__exit__(None, None, None)
 
 

@@ -100,7 +100,12 @@ def template_config() -> TemplateConfig:
 
 
 def is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+    # A history restore (back button after hx-push-url, no history cache) needs the whole page.
+    return (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-boosted") != "true"
+        and request.headers.get("hx-history-restore-request") != "true"
+    )
 
 
 def render(

@@ -1,0 +1,1 @@
+"""In-app notifications (居民通知) and staff announcements."""

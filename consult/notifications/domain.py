@@ -1,0 +1,170 @@
+"""Notifications and announcements: kinds, message rendering, input rules. Standard library only."""
+
+from __future__ import annotations
+
+import string
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Callable
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation; the web layer translates it."""
+    return message
+
+
+class Kind(StrEnum):
+    topic_state = "topic_state"  # a topic I proposed, seconded or commented on changed state
+    reply = "reply"  # someone replied to my comment
+    evaluation_open = "evaluation_open"  # an evaluation I may rate opened
+    vote_open = "vote_open"  # a vote whose roll I am on opened
+    vote_published = "vote_published"  # ... and its result was published
+    announcement = "announcement"  # staff announcement
+
+
+KINDS = tuple(k.value for k in Kind)
+
+# What the preferences page calls each kind.
+KIND_LABELS = {
+    Kind.topic_state: N_("A topic I proposed, seconded or commented on changes state"),
+    Kind.reply: N_("Someone replies to my comment"),
+    Kind.evaluation_open: N_("An evaluation I may rate opens"),
+    Kind.vote_open: N_("A vote whose roll I am on opens"),
+    Kind.vote_published: N_("A vote whose roll I am on publishes its result"),
+    Kind.announcement: N_("Announcements from community staff"),
+}
+
+# The message an announcement's notification carries.
+ANNOUNCEMENT_MESSAGE = N_("Announcement: {title}")
+
+PER_PAGE = 20
+TITLE_MIN, TITLE_MAX = 2, 80
+BODY_MIN, BODY_MAX = 1, 2000
+MESSAGE_MAX = 300
+LINK_MAX = 300
+
+
+class NotificationInputError(ValueError):
+    """Bad input for a notification form: `errors` maps field -> (message template, params)."""
+
+    def __init__(self, errors: dict[str, tuple[str, dict]]):
+        super().__init__("; ".join(m for m, _ in errors.values()))
+        self.errors = errors
+
+
+def _has_control_chars(text: str, allow_newlines: bool = False) -> bool:
+    allowed = "\n\t\r" if allow_newlines else ""
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+
+
+def check_link(link: str) -> str:
+    """A notification links to a path on this site only (no scheme, host or protocol-relative URL)."""
+    if (
+        not isinstance(link, str)
+        or not link.startswith("/")
+        or link.startswith("//")
+        or "\\" in link
+        or len(link) > LINK_MAX
+        or _has_control_chars(link)
+    ):
+        raise ValueError(f"notification link must be a same-site path, got {link!r}")
+    return link
+
+
+def check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    return kind
+
+
+class _Missing(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render_message(translate: Callable[[str], str], message: str, params: dict | None) -> str:
+    """Translate a stored English template and fill in its parameters.
+
+    A parameter whose name ends in `_label` is itself an English text marked with N_
+    (a state name, a role) and is translated too. A missing parameter stays visible
+    as `{name}` rather than breaking the page."""
+    values = {}
+    for key, value in (params or {}).items():
+        values[key] = translate(value) if key.endswith("_label") and isinstance(value, str) else value
+    text = translate(message)
+    try:
+        return string.Formatter().vformat(text, (), _Missing(values))
+    except (ValueError, IndexError, AttributeError):  # a malformed template: show it as it is
+        return text
+
+
+@dataclass(frozen=True)
+class Target:
+    """Who an announcement goes to: exactly one of several grids, one role, or everyone."""
+
+    grid_ids: tuple[int, ...] = ()
+    role: str | None = None
+    everyone: bool = False
+
+    def describe(self) -> dict:
+        return {"grids": list(self.grid_ids), "role": self.role, "everyone": self.everyone}
+
+
+@dataclass(frozen=True)
+class AnnouncementDraft:
+    title: str
+    body: str
+    target: Target
+
+
+def validate_announcement(
+    title: str,
+    body: str,
+    grid_ids: list[str] | list[int],
+    role: str | None,
+    everyone: bool,
+    known_grids: set[int],
+    known_roles: set[str],
+) -> AnnouncementDraft:
+    errors: dict[str, tuple[str, dict]] = {}
+    title = (title or "").strip()
+    body = (body or "").strip().replace("\r\n", "\n")
+    if not (TITLE_MIN <= len(title) <= TITLE_MAX) or _has_control_chars(title):
+        errors["title"] = (N_("The title must be {min} to {max} characters."), {"min": TITLE_MIN, "max": TITLE_MAX})
+    if not (BODY_MIN <= len(body) <= BODY_MAX) or _has_control_chars(body, allow_newlines=True):
+        errors["body"] = (N_("The text must be {min} to {max} characters."), {"min": BODY_MIN, "max": BODY_MAX})
+
+    grids: list[int] = []
+    bad_grid = False
+    for raw in grid_ids or []:
+        try:
+            gid = int(raw)
+        except (TypeError, ValueError):
+            bad_grid = True
+            continue
+        if gid not in known_grids:
+            bad_grid = True
+        elif gid not in grids:
+            grids.append(gid)
+    role = (role or "").strip() or None
+    chosen = sum((bool(grids) or bad_grid, role is not None, bool(everyone)))
+    if chosen != 1:
+        errors["target"] = (N_("Choose exactly one audience: grids, a role, or everyone."), {})
+    elif bad_grid:
+        errors["grid_ids"] = (N_("Choose grids from the list."), {})
+    elif role is not None and role not in known_roles:
+        errors["role"] = (N_("Choose a role from the list."), {})
+    if errors:
+        raise NotificationInputError(errors)
+    return AnnouncementDraft(title, body, Target(tuple(sorted(grids)), role, bool(everyone)))
+
+
+def roles_matching(role: str) -> tuple[str, ...]:
+    """The granted roles that count as `role` for an announcement: a party member is a resident.
+    (Admin passes role checks but is not, say, a representative: an admin is not counted in.)"""
+    return (role, "party_member") if role == "resident" else (role,)
+
+
+def read_ratio(recipients: int, read: int) -> float:
+    return read / recipients if recipients else 0.0
