@@ -10,6 +10,16 @@ def test_register_verify_sign_in_and_switch_language(live_server, phone, new_pho
     run(create_user("browser_staff", PASSWORD, ["staff"], display_name="社区小吴"))
     page = phone
     page.goto(live_server + "/auth/register")
+    # a bad form comes back with the messages beside the fields (htmx swaps the 400 page in)
+    page.fill("#f-username", "xiaoming")
+    page.fill("#f-display_name", "小明")
+    page.fill("#f-password", "short")
+    page.fill("#f-password2", "short")
+    page.click("form[action='/auth/register'] button[type=submit]")
+    page.wait_for_selector("#e-password")
+    assert "密码长度须为 8 至 128 个字符" in page.inner_text("#e-password")
+    assert page.get_attribute("#f-username", "autocomplete") == "username"
+    page.shot("register-errors")
     page.fill("#f-username", "xiaoming")
     page.fill("#f-display_name", "小明")
     page.fill("#f-password", "a-long-password")
