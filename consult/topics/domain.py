@@ -74,6 +74,11 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any, NamedTuple
 
+
+def N_(message: str) -> str:
+    """Mark a message for translation; the web layer translates it."""
+    return message
+
 # --------------------------------------------------------------------------- roles
 
 RESIDENT = "resident"
@@ -237,11 +242,11 @@ class TransitionRefused(Exception):
     """
 
     MESSAGES: dict[str, str] = {
-        "unknown_action": "“{action}” is not an action on topics.",
-        "wrong_state": "“{action}” is not possible while the topic is {state}.",
-        "role_not_allowed": "Your role does not allow you to “{action}”.",
-        "not_in_grid": "Only residents of the topic's grid or representatives may “{action}”.",
-        "not_own_comment": "You may “{action}” only on your own comment.",
+        "unknown_action": N_("“{action}” is not an action on topics."),
+        "wrong_state": N_("“{action}” is not possible while the topic is {state}."),
+        "role_not_allowed": N_("Your role does not allow you to “{action}”."),
+        "not_in_grid": N_("Only residents of the topic's grid or representatives may “{action}”."),
+        "not_own_comment": N_("You may “{action}” only on your own comment."),
     }
 
     def __init__(self, code: str, **params: Any) -> None:
@@ -479,22 +484,22 @@ class FieldError(NamedTuple):
 
 
 INPUT_MESSAGES: dict[str, str] = {
-    "required": "This field is required.",
-    "too_short": "Must be at least {min} characters.",
-    "too_long": "Must be at most {max} characters.",
-    "control_characters": "Must not contain control characters.",
-    "not_a_choice": "Choose one of the listed options.",
-    "not_integer": "Must be a whole number.",
-    "negative": "Must not be negative.",
-    "too_large": "Must be at most {max}.",
-    "out_of_range": "Must be between {min} and {max}.",
-    "invalid_date": "Enter a date as YYYY-MM-DD.",
-    "not_in_future": "Must be a date after {today}.",
-    "in_future": "Must not be a date after {today}.",
-    "too_far": "Must be at most {max_days} days after {today}.",
-    "same_topic": "A topic cannot be merged into itself.",
-    "target_not_found": "There is no topic number {target_id}.",
-    "target_wrong_state": "Topic {target_id} is {state}; only a proposed topic or one under discussion can take in another.",
+    "required": N_("This field is required."),
+    "too_short": N_("Must be at least {min} characters."),
+    "too_long": N_("Must be at most {max} characters."),
+    "control_characters": N_("Must not contain control characters."),
+    "not_a_choice": N_("Choose one of the listed options."),
+    "not_integer": N_("Must be a whole number."),
+    "negative": N_("Must not be negative."),
+    "too_large": N_("Must be at most {max}."),
+    "out_of_range": N_("Must be between {min} and {max}."),
+    "invalid_date": N_("Enter a date as YYYY-MM-DD."),
+    "not_in_future": N_("Must be a date after {today}."),
+    "in_future": N_("Must not be a date after {today}."),
+    "too_far": N_("Must be at most {max_days} days after {today}."),
+    "same_topic": N_("A topic cannot be merged into itself."),
+    "target_not_found": N_("There is no topic number {target_id}."),
+    "target_wrong_state": N_("Topic {target_id} is {state}; only a proposed topic or one under discussion can take in another."),
 }
 
 
@@ -871,6 +876,15 @@ def validate_comment(body: object) -> str:
     return text
 
 
+def validate_reason(reason: object, field_name: str = "reason") -> str:
+    """A public reason (hiding a comment): 4–1000 characters, like a rejection's."""
+    errors = _Collector()
+    text, err = _text(reason, REASON_LENGTH, multiline=True)
+    errors.add(field_name, err)
+    errors.raise_if_any()
+    return text
+
+
 def validate_supervision_note(body: object) -> str:
     """A supervision note (监督意见): same limits as a comment."""
     errors = _Collector()
@@ -988,3 +1002,67 @@ def is_unanswered(
     return TopicState(state) is TopicState.proposed and now - proposed_at > timedelta(
         hours=hours
     )
+
+
+# --------------------------------------------------------------------------- labels
+# What people read for each state, action, activity and choice (translated by the web
+# layer). One name per concept: these are the words the UI, the timeline and the
+# refusal messages use.
+
+STATE_LABELS: dict[TopicState, str] = {
+    TopicState.proposed: N_("proposed"),
+    TopicState.discussing: N_("under discussion"),
+    TopicState.rejected: N_("not accepted"),
+    TopicState.referred: N_("referred"),
+    TopicState.merged: N_("merged"),
+    TopicState.project: N_("project formed"),
+    TopicState.implementing: N_("being implemented"),
+    TopicState.not_elected: N_("not elected"),
+    TopicState.evaluating: N_("under evaluation"),
+    TopicState.closed: N_("completed"),
+}
+
+ACTION_LABELS: dict[str, str] = {
+    Action.open_discussion: N_("open the discussion"),
+    Action.reject: N_("reject"),
+    Action.refer: N_("refer"),
+    Action.merge: N_("merge"),
+    Action.form_project: N_("form a project"),
+    Action.start_implementation: N_("start implementation"),
+    Action.elect: N_("elected in the vote"),
+    Action.mark_not_elected: N_("not elected in the vote"),
+    Action.open_evaluation: N_("open the evaluation"),
+    Action.close_satisfied: N_("close as satisfied"),
+    Action.second_handling: N_("second handling"),
+    "propose": N_("propose"),
+    "extend_evaluation": N_("extend the evaluation window"),
+    "absorb": N_("take in a merged topic"),
+    Activity.second: N_("second"),
+    Activity.comment: N_("comment"),
+    Activity.reply: N_("reply"),
+    Activity.stance: N_("state a stance"),
+    Activity.flag: N_("flag"),
+    Activity.pin: N_("pin"),
+    Activity.hide: N_("hide"),
+    Activity.mark_guidance: N_("mark as guidance"),
+    Activity.progress: N_("post progress"),
+    Activity.supervision_note: N_("post a supervision note"),
+    Activity.rate: N_("rate"),
+}
+
+STANCE_LABELS: dict[Stance, str] = {
+    Stance.support: N_("support"),
+    Stance.oppose: N_("oppose"),
+    Stance.neutral: N_("neutral"),
+}
+
+RATING_LABELS: dict[Rating, str] = {
+    Rating.satisfied: N_("satisfied"),
+    Rating.basically_satisfied: N_("basically satisfied"),
+    Rating.unsatisfied: N_("unsatisfied"),
+}
+
+FUNDING_LABELS: dict[FundingRoute, str] = {
+    FundingRoute.community: N_("community (decided by the committee)"),
+    FundingRoute.annual_vote: N_("annual vote (candidate for the next vote)"),
+}

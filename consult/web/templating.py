@@ -127,7 +127,7 @@ def render(
             block_name=block,
             context=ctx,
             status_code=status_code,
-            push_url=push_url or False,
+            push_url=push_url,
             headers=headers,
         )
         return response

@@ -1,0 +1,283 @@
+"""Demo topics: one or more in every state of the loop, written through the services
+(so each has its real timeline and audit entries), with discussions, a party member's
+guidance comment, progress, an overdue project and one project that went through
+二次办理 before it was closed.
+
+Idempotent: a topic whose title already exists is left alone. Dates that the rules
+require to be in the future are chosen relative to a ``today`` passed to the service,
+so past deadlines (overdue) and ended evaluation windows can be shown.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from consult.accounts.services import load_viewer
+from consult.accounts.tables import User
+from consult.demo import load_base_places
+from consult.topics import services as svc
+from consult.topics.domain import Action
+from consult.topics.tables import Topic
+
+USERS = (
+    "demo_resident", "demo_resident2", "demo_resident3", "demo_party", "demo_committee",
+    "demo_rep", "demo_rep2", "demo_rep3", "demo_staff",
+)
+
+
+async def _viewers() -> dict:
+    rows = await User.select(User.id, User.username).where(User.username.is_in(list(USERS)))
+    ids = {r["username"]: r["id"] for r in rows}
+    missing = [u for u in USERS if u not in ids]
+    if missing:
+        raise RuntimeError(f"demo users missing: {missing}; load the base demo first")
+    return {name: await load_viewer(uid) for name, uid in ids.items()}
+
+
+async def _exists(title: str) -> bool:
+    return await Topic.exists().where(Topic.title == title)
+
+
+async def load(scale: int = 0) -> str:
+    places = await load_base_places()
+    grid0, grid1 = places["grids"][0], places["grids"][1]
+    v = await _viewers()
+    res, res2, res3, party, com, rep, rep2, rep3, staff = (v[name] for name in USERS)
+    today = svc.local_today()
+    created = 0
+
+    async def propose(who, title, description, category, grid=grid0) -> int | None:
+        nonlocal created
+        if await _exists(title):
+            return None
+        created += 1
+        return await svc.propose_topic(who, title, description, category, grid)
+
+    def ago(days: int):
+        return today - timedelta(days=days)
+
+    # 1. proposed, fresh
+    await propose(res3, "小区东门增设电动自行车充电桩",
+                  "东门附近电动自行车很多，楼道充电有火灾隐患，建议在东门车棚增设集中充电桩。",
+                  "safety", grid1)
+
+    # 2. proposed three days ago and not screened: the 2-day response flag
+    tid = await propose(res2, "3号楼楼道灯长期不亮",
+                        "3号楼2单元楼道灯坏了一个多月，老人晚上上下楼很不方便，希望尽快维修。", "facilities")
+    if tid:
+        stamp = svc.utcnow() - timedelta(days=3)
+        await Topic.update({Topic.created_at: stamp, Topic.updated_at: stamp}).where(Topic.id == tid)
+
+    # 3. under discussion: seconds, stances, comments, a reply, guidance, a pin and a hidden comment
+    tid = await propose(res, "老旧小区加装电梯意见征集",
+                        "5号楼、6号楼住户老人多，上下楼困难。想了解大家对加装电梯的意见，特别是低层住户的顾虑和费用分摊方式。",
+                        "elevator")
+    if tid:
+        for who in (res2, party, com):
+            await svc.second_topic(who, tid)
+        await svc.screen_topic(com, tid, Action.open_discussion, {"end_date": ""})
+        await svc.set_stance(res, tid, "support")
+        await svc.set_stance(res2, tid, "oppose")
+        await svc.set_stance(party, tid, "support")
+        c1 = await svc.add_comment(res2, tid, "我住一楼，担心电梯井挡住采光，还要分摊费用，希望能给低层住户一些补偿。")
+        g = await svc.add_comment(party, tid, "建议先请设计单位出两套方案，把采光影响和分摊比例公示出来，高层多出、低层少出，大家再投票决定。")
+        await svc.mark_guidance(party, tid, g)
+        await svc.pin_comment(com, tid, g)
+        await svc.add_comment(res, tid, "同意，分摊可以参考隔壁小区的做法。", parent_id=g)
+        await svc.add_comment(party, tid, "低层住户的顾虑很合理，补偿办法可以写进方案里。", parent_id=c1)
+        bad = await svc.add_comment(res, tid, "加微信xxxx，代办电梯补贴，包过！")
+        await svc.flag_comment(res2, tid, bad)
+        await svc.hide_comment(com, tid, bad, "广告内容，与议题无关")
+
+    # 4. rejected
+    tid = await propose(res2, "要求物业免收一年物业费",
+                        "物业服务不到位，要求物业公司免收全体业主一年物业费作为补偿。", "property")
+    if tid:
+        await svc.screen_topic(com, tid, Action.reject,
+                               {"reason": "物业费减免属于业主大会与物业公司合同事项，不属于居民议事范围；已转告业委会，建议通过业主大会提出。"})
+
+    # 5. referred (a simple service request goes straight to 接诉即办)
+    tid = await propose(res3, "小区门口下水道井盖破损", "西门外人行道上的井盖破了一个角，晚上容易绊倒人。",
+                        "safety", grid1)
+    if tid:
+        await svc.screen_topic(com, tid, Action.refer, {"department": "街道城市管理办公室",
+                                                         "reference_number": "12345-2026-0381"})
+
+    # 6. a project on the annual-vote route, and 7. a merged topic that joined it
+    tid = await propose(res, "小区停车位改造与错时共享",
+                        "小区车位严重不足，晚上乱停占用消防通道。建议改造绿化边角增加车位，并与周边单位错时共享停车场。",
+                        "parking")
+    if tid:
+        dup = await propose(res3, "晚上停车太难了", "每天晚上回来都找不到车位，只能停在消防通道上，希望想想办法。",
+                            "parking", grid1)
+        await svc.second_topic(res2, tid)
+        await svc.second_topic(party, tid)
+        await svc.screen_topic(com, tid, Action.open_discussion, {"end_date": ""})
+        if dup:
+            await svc.second_topic(res2, dup)
+            await svc.screen_topic(com, dup, Action.merge, {"target_id": str(tid)})
+        await svc.set_stance(res2, tid, "support")
+        await svc.add_comment(res2, tid, "错时共享很好，旁边写字楼晚上车位是空的。")
+        await svc.form_project(com, tid, {
+            "consensus_summary": "多数居民支持改造边角绿地增加车位，并与周边写字楼签订错时共享协议；费用较大，申报年度民生实事项目票决。",
+            "title": "停车位改造与错时共享", "scope": "改造小区北侧边角绿地新增车位40个，划线、安装道闸，签订错时共享协议。",
+            "estimated_cost": "680000", "responsible_unit": "社区居委会", "responsible_person": "陈书记",
+            "deadline": (today + timedelta(days=240)).isoformat(), "funding_route": "annual_vote",
+        })
+
+    # 8. a second annual-vote candidate (so a vote has more candidates than seats)
+    tid = await propose(party, "社区老年助餐点建设",
+                        "社区老人多，子女上班中午没人做饭，建议在活动中心开设老年助餐点。", "care")
+    if tid:
+        for who in (res, res2, com):
+            await svc.second_topic(who, tid)
+        await svc.screen_topic(com, tid, Action.open_discussion, {"end_date": ""})
+        for who in (res, res2):
+            await svc.set_stance(who, tid, "support")
+        await svc.form_project(com, tid, {
+            "consensus_summary": "居民普遍支持，建议与养老服务中心合作运营，纳入年度民生实事候选。",
+            "title": "老年助餐点", "scope": "在社区活动中心一层改造厨房和餐厅，提供午餐助餐服务。",
+            "estimated_cost": "450000", "responsible_unit": "社区养老服务中心", "responsible_person": "赵主任",
+            "deadline": (today + timedelta(days=300)).isoformat(), "funding_route": "annual_vote",
+        })
+
+    # 9. a community-route project waiting for staff to start it
+    tid = await propose(res2, "儿童游乐区地面铺设防摔垫", "游乐区是水泥地，孩子摔倒容易受伤，建议铺设塑胶防摔地垫。",
+                        "facilities")
+    if tid:
+        await svc.screen_topic(com, tid, Action.open_discussion, {"end_date": ""})
+        await svc.set_stance(res, tid, "support")
+        await svc.form_project(com, tid, {
+            "consensus_summary": "费用不大，由社区公益金解决，委员会决定实施。", "title": "游乐区防摔地垫",
+            "scope": "游乐区约120平方米铺设EPDM塑胶地垫。", "estimated_cost": "36000",
+            "responsible_unit": "社区居委会", "responsible_person": "陈书记",
+            "deadline": (today + timedelta(days=60)).isoformat(), "funding_route": "community",
+        })
+
+    # 10. implementing, past its deadline: overdue (督办), with progress and a supervision note
+    tid = await propose(res, "小区健身器材更新", "健身区器材老化生锈，有的已经松动，存在安全隐患，建议更换。", "facilities")
+    if tid:
+        await svc.screen_topic(com, tid, Action.open_discussion, {"end_date": ""})
+        await svc.form_project(com, tid, {
+            "consensus_summary": "拆除松动器材，更换一批适合老人的健身器材。", "title": "健身器材更新",
+            "scope": "拆除旧器材8件，新装10件，地面修补。", "estimated_cost": "52000",
+            "responsible_unit": "街道体育办", "responsible_person": "周工",
+            "deadline": ago(10).isoformat(), "funding_route": "community",
+        }, today=ago(90))
+        await svc.start_implementation(staff, tid)
+        await svc.post_progress(staff, tid, {"percent": "30", "note": "旧器材已拆除，新器材采购中。",
+                                             "date": ago(40).isoformat()})
+        await svc.post_progress(staff, tid, {"percent": "60", "note": "新器材到货，安装队排期中。",
+                                             "date": ago(5).isoformat()})
+        await svc.add_supervision_note(rep, tid, "已超过完成时限，请责任单位说明原因并公布新的安装时间。")
+
+    # 11. not elected in last year's vote
+    tid = await propose(res3, "社区图书角扩建", "现在的图书角太小，希望扩建成能坐下自习的阅览室。", "facilities", grid1)
+    if tid:
+        await svc.screen_topic(com, tid, Action.open_discussion, {"end_date": ""})
+        await svc.form_project(com, tid, {
+            "consensus_summary": "扩建需要占用活动室，意见分歧较大，申报票决由代表决定。", "title": "图书角扩建",
+            "scope": "将二楼活动室改造为阅览室。", "estimated_cost": "300000",
+            "responsible_unit": "社区居委会", "responsible_person": "陈书记",
+            "deadline": (today + timedelta(days=200)).isoformat(), "funding_route": "annual_vote",
+        })
+        await svc.apply_vote_outcome([], [tid], 0, None)
+
+    # 12. closed after second handling (二次办理): round 1 unsatisfied, round 2 satisfied
+    tid = await propose(res, "垃圾分类投放点改造", "投放点没有顶棚，下雨天污水横流，气味很大，建议改造。", "sanitation")
+    if tid:
+        for who in (res2, party):
+            await svc.second_topic(who, tid)
+        await svc.screen_topic(com, tid, Action.open_discussion, {"end_date": ""})
+        await svc.form_project(com, tid, {
+            "consensus_summary": "改造投放点，加顶棚和洗手池，定时开放。", "title": "垃圾分类投放点改造",
+            "scope": "改造2处投放点：加装顶棚、洗手池、除臭设备。", "estimated_cost": "80000",
+            "responsible_unit": "物业服务中心", "responsible_person": "吴经理",
+            "deadline": ago(5).isoformat(), "funding_route": "community",
+        }, today=ago(120))
+        await svc.start_implementation(staff, tid)
+        await svc.post_progress(staff, tid, {"percent": "100", "note": "两处投放点顶棚已装好。", "date": ago(60).isoformat()})
+        await svc.open_evaluation(staff, tid, ago(45).isoformat(), today=ago(59))
+        for who, value in ((res, "unsatisfied"), (res2, "unsatisfied"), (party, "basically_satisfied"),
+                           (com, "unsatisfied"), (rep, "satisfied")):
+            await svc.rate_topic(who, tid, value, "洗手池没有通水，除臭设备没装。" if value == "unsatisfied" else "")
+        await _decide_now(tid, ago(44))
+        await svc.post_progress(staff, tid, {"percent": "100", "note": "二次办理：洗手池已通水，除臭设备已安装。",
+                                             "date": ago(30).isoformat()})
+        await svc.add_supervision_note(rep2, tid, "二次办理已现场查看，设备运行正常。")
+        await svc.open_evaluation(staff, tid, ago(15).isoformat(), today=ago(29))
+        for who, value in ((res, "satisfied"), (res2, "basically_satisfied"), (party, "satisfied"),
+                           (com, "satisfied"), (rep, "satisfied"), (rep2, "unsatisfied")):
+            await svc.rate_topic(who, tid, value, "")
+        await _decide_now(tid, ago(14))
+
+    # 13. under evaluation now
+    tid = await propose(res2, "小区主干道路灯增设", "主干道中段路灯间距太大，晚上很黑。", "safety")
+    if tid:
+        await svc.screen_topic(com, tid, Action.open_discussion, {"end_date": ""})
+        await svc.form_project(com, tid, {
+            "consensus_summary": "增设路灯6盏，由社区公益金解决。", "title": "主干道路灯增设",
+            "scope": "主干道中段增设太阳能路灯6盏。", "estimated_cost": "24000",
+            "responsible_unit": "物业服务中心", "responsible_person": "吴经理",
+            "deadline": (today + timedelta(days=20)).isoformat(), "funding_route": "community",
+        }, today=ago(40))
+        await svc.start_implementation(staff, tid)
+        await svc.post_progress(staff, tid, {"percent": "100", "note": "6盏路灯已安装并通电。", "date": ago(3).isoformat()})
+        await svc.open_evaluation(staff, tid, "")
+        await svc.rate_topic(res, tid, "satisfied", "晚上亮多了。")
+        await svc.rate_topic(rep, tid, "basically_satisfied", "")
+
+    extra = await load_scale(scale)
+    if not created and not extra:
+        return ""
+    line = f"Demo topics: {created} created (every state of the loop, one closed after second handling)."
+    return line + (f" {extra} extra topics for load tests." if extra else "")
+
+
+async def _decide_now(topic_id: int, today) -> None:
+    """End one evaluation window as of ``today`` (the demo's past), by the usual rule."""
+    from consult import db
+    from consult.topics.services import SYSTEM_ROLES, _decide
+
+    async with db.transaction():
+        await _decide(topic_id, today, None, SYSTEM_ROLES)
+
+
+async def load_scale(count: int) -> int:
+    """``count`` extra topics for load tests (bulk insert; titles 示例议题 N). Idempotent."""
+    import random
+
+    from consult.accounts.tables import Category
+    from consult.topics.tables import TopicEvent, TopicSecond
+
+    if count <= 0:
+        return 0
+    existing = await Topic.count().where(Topic.title.like("示例议题 %"))
+    if existing >= count:
+        return 0
+    places = await load_base_places()
+    users = [r["id"] for r in await User.select(User.id).where(User.username.like("demo_%"))]
+    categories = [r["id"] for r in await Category.select(Category.id)]
+    rng = random.Random(20261125)
+    states = ["proposed", "discussing", "rejected", "closed"]
+    made = 0
+    for start in range(existing, count, 500):
+        rows = []
+        for i in range(start, min(count, start + 500)):
+            rows.append(Topic(
+                title=f"示例议题 {i + 1}", description=f"用于负载测试的示例议题，编号 {i + 1}。",
+                category=rng.choice(categories), grid=rng.choice(places["grids"]), author=rng.choice(users),
+                state=rng.choice(states),
+            ))
+        inserted = await Topic.insert(*rows).returning(Topic.id)
+        events, seconds = [], []
+        for row, topic in zip(inserted, rows):
+            events.append(TopicEvent(topic=row["id"], actor=topic.author, action="propose", to_state="proposed"))
+            for user in rng.sample(users, k=rng.randint(0, min(3, len(users)))):
+                if user != topic.author:
+                    seconds.append(TopicSecond(topic=row["id"], user=user))
+        await TopicEvent.insert(*events)
+        if seconds:
+            await TopicSecond.insert(*seconds)
+        made += len(rows)
+    return made
