@@ -38,6 +38,19 @@ Decisions this module documents:
 - Rule "equal_shares" delegates to `consult.voting.equal_shares`; its statuses are
   elected / not_elected, `passed` is true exactly for elected candidates, there is
   no tie and no vacant seat, and it needs the ballots (not tallies) and a budget.
+  `elected` is in purchase order. An optional input key "completion" (null or
+  "add_one", rule equal_shares only) selects the iterated variant.
+- The output for rule "equal_shares" has one extra key, "equal_shares" (never present
+  for "majority", whose output stays exactly the contract):
+  {"completion": null | "add_one", "voter_budget": <number: budget per unit of weight
+  of the returned run>, "candidates": [per candidate, input order: {"id", "elected",
+  "supporters" (int: ballots approving it), "supporter_weight"} plus, when elected,
+  "round" (int, 1 = bought first), "rho" (price per unit of utility paid by the
+  most-paying supporters), "max_payment" (rho * cost: what one unit of weight paid at
+  most), "payers" (int: ballots that paid), "payers_weight"; when not elected, "reason"
+  (no_supporters | zero_cost | cost_exceeds_budget | supporters_cannot_afford) and
+  "available" (the supporters' money left at the end)]}. Numbers are strings in the
+  format above ("1/3", "2.5").
 """
 
 from __future__ import annotations
@@ -54,6 +67,7 @@ RULES = ("majority", "equal_shares")
 BASES = ("enrolled", "present")
 CHOICES = frozenset({"approve", "oppose", "abstain"})
 PUBLIC_WEIGHT_MAX = Fraction(1, 2)
+COMPLETIONS = (None, "add_one")
 
 
 class CountingInputError(ValueError):
@@ -100,6 +114,7 @@ class Election:
     candidates: tuple[Candidate, ...]
     ballots: tuple[Ballot, ...]
     tie_break_support: bool = False
+    completion: str | None = None  # equal_shares only: None or "add_one"
 
     def __post_init__(self) -> None:
         _check_election(self)
@@ -173,6 +188,8 @@ class CountResult:
     budget_used: int
     budget_left: int | None  # budget for a runoff; None when there is no budget
     details: dict = field(default_factory=dict)  # per-candidate details of equal_shares
+    completion: str | None = None  # equal_shares: the completion used
+    voter_budget: Fraction | None = None  # equal_shares: budget per unit of weight of the returned run
 
 
 # --------------------------------------------------------------------------- validation
@@ -235,6 +252,10 @@ def _check_election(e: Election) -> None:
         raise _fail(f"roll_weight: has more than 2 decimals: {e.roll_weight}")
     if not isinstance(e.tie_break_support, bool):
         raise _fail("tie_break_support: must be true or false")
+    if e.completion not in COMPLETIONS:
+        raise _fail(f"completion: must be null or \"add_one\", got {e.completion!r}")
+    if e.completion is not None and e.rule != "equal_shares":
+        raise _fail("completion: only rule equal_shares has a completion")
     if not isinstance(e.candidates, tuple) or not isinstance(e.ballots, tuple):
         raise _fail("candidates and ballots must be tuples")
 
@@ -382,6 +403,9 @@ def parse_election(data: dict) -> Election:
     tie_break = data.get("tie_break_support", False)
     if not isinstance(tie_break, bool):
         raise _fail(f"tie_break_support: must be true or false, got {tie_break!r}")
+    completion = data.get("completion")
+    if completion not in COMPLETIONS:
+        raise _fail(f"completion: must be null or \"add_one\", got {completion!r}")
 
     raw_candidates = data["candidates"]
     if not isinstance(raw_candidates, list):
@@ -438,6 +462,7 @@ def parse_election(data: dict) -> Election:
         candidates=tuple(candidates),
         ballots=tuple(ballots),
         tie_break_support=tie_break,
+        completion=completion,
     )
 
 
@@ -645,7 +670,7 @@ def _count_equal_shares(
         (Fraction(b.weight), frozenset(cid for cid, ch in b.choices.items() if ch == "approve"))
         for b in election.ballots
     ]
-    outcome = equal_shares(costs, ballots, election.budget, None)
+    outcome = equal_shares(costs, ballots, election.budget, election.completion)
     elected = tuple(outcome.elected)
     basis_weight = Fraction(election.roll_weight if election.basis == "enrolled" else turnout_weight)
     results = tuple(
@@ -670,6 +695,8 @@ def _count_equal_shares(
         budget_used=used,
         budget_left=election.budget - used,
         details=dict(outcome.details),
+        completion=election.completion,
+        voter_budget=getattr(outcome, "voter_budget", None),
     )
 
 
@@ -697,9 +724,39 @@ def _fmt(value: Fraction | Decimal | int) -> str:
     return sign + whole + ("." + decimals if decimals else "")
 
 
-def result_to_dict(result: CountResult) -> dict:
-    """The published output format (numbers as strings, see the module docstring)."""
+_ES_NUMBERS = ("supporter_weight", "rho", "max_payment", "payers_weight", "available")
+_ES_INTS = ("supporters", "round", "payers")
+
+
+def _equal_shares_dict(result: CountResult) -> dict:
+    """The extra "equal_shares" key of the output (see the module docstring)."""
+    rows = []
+    for c in result.candidates:
+        d = result.details.get(c.id, {})
+        row: dict = {"id": c.id, "elected": c.status == Status.elected}
+        for name in ("supporters", "supporter_weight", "round", "rho", "max_payment", "payers", "payers_weight",
+                     "reason", "available"):
+            if name not in d:
+                continue
+            if name in _ES_INTS:
+                row[name] = int(d[name])
+            elif name in _ES_NUMBERS:
+                row[name] = _fmt(Fraction(d[name]))
+            else:
+                row[name] = str(d[name])
+        rows.append(row)
     return {
+        "completion": result.completion,
+        "voter_budget": None if result.voter_budget is None else _fmt(result.voter_budget),
+        "candidates": rows,
+    }
+
+
+def result_to_dict(result: CountResult) -> dict:
+    """The published output format (numbers as strings, see the module docstring).
+
+    Rule majority: exactly the contract's keys. Rule equal_shares: also "equal_shares"."""
+    out = {
         "basis_weight": _fmt(result.basis_weight),
         "threshold_weight": _fmt(result.threshold_weight),
         "turnout": {"ballots": result.turnout_ballots, "weight": _fmt(result.turnout_weight)},
@@ -723,6 +780,9 @@ def result_to_dict(result: CountResult) -> dict:
         "vacant_seats": result.vacant_seats,
         "budget_used": result.budget_used,
     }
+    if result.rule == "equal_shares":
+        out["equal_shares"] = _equal_shares_dict(result)
+    return out
 
 
 def _reject_constant(name: str):

@@ -58,6 +58,10 @@ class Rule(StrEnum):
     equal_shares = "equal_shares"
 
 
+class Completion(StrEnum):
+    add_one = "add_one"  # equal shares, iterated: raise every share by 1 yuan per unit of weight per step
+
+
 class Action(StrEnum):
     edit = "edit"  # change settings, candidates or the roll
     open = "open"
@@ -126,6 +130,8 @@ THRESHOLD_MESSAGE = N_("The threshold must be a fraction such as 1/2 or 0.5, mor
 SECRECY_MESSAGE = N_("Choose secret or recorded.")
 PUBLIC_WEIGHT_MESSAGE = N_("The public weight must be between 0 and 0.5.")
 RULE_MESSAGE = N_("Choose the counting rule from the list.")
+COMPLETION_MESSAGE = N_("Choose the completion from the list.")
+COMPLETION_RULE_MESSAGE = N_("A completion applies only to the equal shares rule.")
 
 
 class VoteRuleError(ValueError):
@@ -185,6 +191,7 @@ class VoteSettings:
     secrecy: Secrecy
     public_weight: Fraction
     rule: Rule = Rule.majority
+    completion: Completion | None = None  # equal_shares only
 
 
 _INT_RE = re.compile(r"^\d+$")
@@ -231,6 +238,7 @@ def validate_vote_settings(
     secrecy: str,
     public_weight: object,
     rule: str = Rule.majority,
+    completion: object = None,
 ) -> VoteSettings:
     """Clean a vote's settings (form strings or typed values); VoteRuleError("invalid_settings",
     errors={field: (template, params)}) lists every bad field."""
@@ -265,6 +273,14 @@ def validate_vote_settings(
         errors["rule"] = (RULE_MESSAGE, {})
     elif rule == Rule.equal_shares and budget_value is None and "budget" not in errors:
         errors["budget"] = (BUDGET_REQUIRED_MESSAGE, {})
+    completion_value = None
+    if completion is not None and completion != "":
+        if not isinstance(completion, str) or completion not in Completion.__members__:
+            errors["completion"] = (COMPLETION_MESSAGE, {})
+        elif rule != Rule.equal_shares:
+            errors["completion"] = (COMPLETION_RULE_MESSAGE, {})
+        else:
+            completion_value = Completion(completion)
     if errors:
         raise VoteRuleError("invalid_settings", errors=errors)
     return VoteSettings(
@@ -277,6 +293,7 @@ def validate_vote_settings(
         secrecy=Secrecy(secrecy),
         public_weight=weight_value,
         rule=Rule(rule),
+        completion=completion_value,
     )
 
 

@@ -815,3 +815,77 @@ def test_the_generator_reaches_every_branch(condition):
     # Generation only, no shrinking: this just proves the property tests can reach the branch.
     find(elections(), lambda d: bool(condition(plain_count(d))),
          settings=settings(max_examples=5_000, phases=[Phase.generate], database=None, derandomize=True))
+
+
+# --------------------------------------------------------------------------- equal shares: output and completion
+
+
+def test_equal_shares_output_explains_each_candidate_with_exact_numbers():
+    # budget 100 over weight 2: 50 each. q (60, both approve) costs 30 each: rho 1/2, bought first;
+    # p (40, x only) then has 20 < 40 left; z (10) nobody approves; w costs 0; big (500) exceeds the budget.
+    data = election([("p", 40, 0), ("q", 60, 0), ("z", 10, 0), ("w", 0, 0), ("big", 500, 0)],
+                    [("1", approvals("p", "q", "w")), ("1", {"q": "approve", "big": "approve", "p": "oppose"})],
+                    seats=3, budget=100, rule="equal_shares")
+    out = run(data)
+    assert out["elected"] == ["q"] and out["budget_used"] == 60
+    es = out["equal_shares"]
+    assert es["completion"] is None and es["voter_budget"] == "50"
+    assert [c["id"] for c in es["candidates"]] == ["p", "q", "z", "w", "big"]  # input order
+    by_id = {c["id"]: c for c in es["candidates"]}
+    assert by_id["q"] == {"id": "q", "elected": True, "supporters": 2, "supporter_weight": "2", "round": 1,
+                          "rho": "0.5", "max_payment": "30", "payers": 2, "payers_weight": "2"}
+    assert by_id["p"] == {"id": "p", "elected": False, "supporters": 1, "supporter_weight": "1",
+                          "reason": "supporters_cannot_afford", "available": "20"}
+    assert by_id["z"]["reason"] == "no_supporters" and by_id["w"]["reason"] == "zero_cost"
+    assert by_id["big"]["reason"] == "cost_exceeds_budget"
+    # every number is an exact string ("0.5", "1/3") or an int, never a JSON float
+    text = recount_json(json.dumps(data))
+
+    def no_float(value):
+        raise AssertionError(f"a JSON float in the output: {value}")
+
+    assert json.loads(text, parse_float=no_float) == out
+
+
+def test_equal_shares_rho_is_a_fraction_when_not_an_exact_decimal():
+    data = election([("a", 100, 0)], [("1", approvals("a")), ("1", approvals("a")), ("1", approvals("a"))],
+                    budget=300, rule="equal_shares")
+    es = run(data)["equal_shares"]
+    assert es["candidates"][0]["rho"] == "1/3" and es["candidates"][0]["max_payment"] == "100/3"
+
+
+def test_completion_add_one_is_read_passed_on_and_reported(monkeypatch):
+    calls = _fake_equal_shares(monkeypatch, ["a"])
+    data = election([("a", 10, 0)], [("1", approvals("a"))], budget=10, rule="equal_shares", completion="add_one")
+    out = result_to_dict(count(parse_election(data)))
+    assert calls[0][3] == "add_one"
+    assert out["equal_shares"]["completion"] == "add_one"
+    assert out["equal_shares"]["candidates"] == [{"id": "a", "elected": True}]  # the fake gives no details for a
+
+
+def test_completion_add_one_changes_the_outcome():
+    # weights 1, 2, 1; budget 300: plain MES buys a only; raising the shares to 84 per unit also buys b
+    cands = [("a", 200, 0), ("b", 100, 0), ("c", 400, 0), ("e", 150, 0)]
+    ballots = [("1", approvals("a", "b", "c")), ("2", approvals("a", "e")), ("1", approvals("b"))]
+    plain = run(election(cands, ballots, seats=3, budget=300, rule="equal_shares"))
+    added = run(election(cands, ballots, seats=3, budget=300, rule="equal_shares", completion="add_one"))
+    assert plain["elected"] == ["a"] and added["elected"] == ["a", "b"]
+    assert added["equal_shares"]["voter_budget"] == "84" and added["budget_used"] == 300
+    b = next(c for c in added["equal_shares"]["candidates"] if c["id"] == "b")
+    assert b["round"] == 2 and b["rho"] == "62/75" and b["payers"] == 2
+
+
+def test_completion_null_is_the_same_as_absent():
+    data = election([("a", 10, 0)], [("1", approvals("a"))], budget=10, rule="equal_shares")
+    assert run({**data, "completion": None}) == run(data)
+
+
+@pytest.mark.parametrize("completion, rule, needle", [
+    ("add_two", "equal_shares", 'completion: must be null or "add_one"'),
+    (1, "equal_shares", 'completion: must be null or "add_one"'),
+    ("add_one", "majority", "completion: only rule equal_shares has a completion"),
+])
+def test_bad_completion_is_refused(completion, rule, needle):
+    data = election([("a", 10, 0)], [("1", approvals("a"))], budget=10, rule=rule, completion=completion)
+    with pytest.raises(CountingInputError, match=needle):
+        parse_election(data)

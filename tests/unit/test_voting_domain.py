@@ -376,3 +376,16 @@ def test_normalise_receipt():
     assert normalise_receipt("abc") is None
     assert normalise_receipt("zzzz-zzzz-zzzz-zzzz-zzzz") is None
     assert normalise_receipt("") is None
+
+
+def test_completion_add_one_only_with_equal_shares():
+    from consult.voting.domain import Completion
+
+    assert validate_vote_settings(**GOOD).completion is None
+    assert validate_vote_settings(**{**GOOD, "rule": "equal_shares", "completion": ""}).completion is None
+    s = validate_vote_settings(**{**GOOD, "rule": "equal_shares", "completion": "add_one"})
+    assert s.completion is Completion.add_one
+    for rule, completion in (("majority", "add_one"), ("equal_shares", "add_two"), ("equal_shares", 1)):
+        with pytest.raises(VoteRuleError) as err:
+            validate_vote_settings(**{**GOOD, "rule": rule, "completion": completion})
+        assert set(err.value.field_errors) == {"completion"}

@@ -1,0 +1,119 @@
+"""Demo votes, written through the services (so they carry their audit entries):
+
+- the 2025 annual vote, published, with ballots from six representatives (demo_rep…3 of
+  weight 1 and rep_wu, rep_zheng, rep_feng of weight 2, so the secret ballots can be published in full);
+- the 2026 annual vote, open, with the projects on the annual-vote route as candidates
+  when the topics feature offers them (else three direct candidates); demo_rep has not
+  voted yet, so it can be tried.
+
+Idempotent: a vote is looked up by (title, year) and left alone when it exists.
+The published vote uses direct candidates only, so it never moves the topics demo's projects.
+"""
+
+from __future__ import annotations
+
+from consult.accounts.services import create_user, load_viewer
+from consult.accounts.tables import User
+from consult.demo import DEMO_PASSWORD, load_base_places
+from consult.voting import services
+from consult.voting.tables import Candidate, Vote
+
+# More representatives, so that each weight in the secret demo vote is held by at least 3.
+# (Not named demo_*: the base demo's fixed set of demo_* accounts stays as it is.)
+EXTRA_REPS = [("rep_wu", "吴代表", 0), ("rep_zheng", "郑代表", 1), ("rep_feng", "冯代表", 2)]
+ROLL = [("demo_rep", "1"), ("demo_rep2", "1"), ("demo_rep3", "1"),
+        ("rep_wu", "2"), ("rep_zheng", "2"), ("rep_feng", "2")]
+
+PUBLISHED_TITLE = "2025 年度民生实事项目代表票决"
+OPEN_TITLE = "2026 年度民生实事项目代表票决"
+PUBLISHED_CANDIDATES = [
+    ("老旧小区加装电梯补贴", "为 3 栋多层住宅加装电梯提供补贴，居民自筹其余部分。", 450000, 46),
+    ("社区老年食堂", "在活动中心一层开设老年食堂，提供午餐和送餐服务。", 300000, 58),
+    ("口袋公园改造", "将北门闲置空地改造为带座椅和健身器材的口袋公园。", 200000, 33),
+    ("地下车库照明改造", "更换地下车库照明为感应式 LED 灯。", 80000, 21),
+    ("垃圾分类亭升级", "升级 6 个垃圾分类亭，增加洗手池和除臭设备。", 120000, 17),
+]
+# (representative, choices by candidate index) for the published vote: at most 3 approvals each.
+PUBLISHED_BALLOTS = [
+    ("demo_rep", {0: "approve", 1: "approve", 3: "approve", 4: "oppose"}),
+    ("demo_rep2", {1: "approve", 2: "approve", 3: "approve"}),
+    ("demo_rep3", {0: "approve", 1: "approve", 2: "oppose"}),
+    ("rep_wu", {0: "approve", 1: "approve", 4: "approve"}),
+    ("rep_zheng", {1: "approve", 2: "approve", 3: "approve", 0: "abstain"}),
+    ("rep_feng", {0: "approve", 3: "approve", 2: "abstain"}),
+]
+OPEN_CANDIDATES = [
+    ("楼道照明与监控补盲", "为 12 个楼道更换感应灯并补装监控。", 150000, 24),
+    ("儿童游乐场翻新", "更换中心花园儿童游乐设施，铺设防摔地垫。", 260000, 39),
+    ("社区卫生服务站延时服务", "卫生服务站工作日延长至晚上 8 点。", 90000, 51),
+]
+
+
+async def _staff():
+    row = await User.select(User.id).where(User.username == "demo_staff").first()
+    if row is None:
+        raise RuntimeError("demo_staff is missing: load the base demo first")
+    return await load_viewer(row["id"])
+
+
+async def _viewer(username: str):
+    row = await User.select(User.id).where(User.username == username).first()
+    return await load_viewer(row["id"])
+
+
+async def _ensure_reps() -> None:
+    grids = (await load_base_places())["grids"]
+    for username, display, grid in EXTRA_REPS:
+        if not await User.exists().where(User.username == username):
+            await create_user(username, DEMO_PASSWORD, ["representative"], display_name=display, grid_id=grids[grid])
+
+
+async def _existing(title: str, year: int) -> int | None:
+    row = await Vote.select(Vote.id).where((Vote.title == title) & (Vote.year == year) & (Vote.round == 1)).first()
+    return row["id"] if row else None
+
+
+def _settings(title: str, year: int, seats: int, budget: int | None) -> dict:
+    return {"title": title, "year": str(year), "seats": str(seats), "budget": "" if budget is None else str(budget),
+            "basis": "enrolled", "threshold": "1/2", "secrecy": "secret", "public_weight": "0", "rule": "majority"}
+
+
+async def _set_up(staff, title: str, year: int, seats: int, budget: int | None, candidates: list[tuple]) -> int:
+    vote_id = await services.create_vote(staff, _settings(title, year, seats, budget))
+    projects = await services.available_projects(vote_id) if year == 2026 else None
+    if projects:
+        await services.add_project_candidates(staff, vote_id, [p["id"] for p in projects])
+    if not projects or len(projects) < seats + 1:
+        for name, description, cost, support in candidates:
+            await services.add_candidate(staff, vote_id, {"title": name, "description": description,
+                                                          "cost": str(cost), "support": str(support)})
+    await services.import_roll_csv(staff, vote_id, "\n".join(f"{u},{w}" for u, w in ROLL))
+    return vote_id
+
+
+async def load(scale: int = 0) -> str:
+    await _ensure_reps()
+    staff = await _staff()
+    lines = []
+    if await _existing(PUBLISHED_TITLE, 2025) is None:
+        vote_id = await _set_up(staff, PUBLISHED_TITLE, 2025, 3, 700000, PUBLISHED_CANDIDATES)
+        await services.open_vote(staff, vote_id)
+        ids = [c["id"] for c in await Candidate.select(Candidate.id).where(Candidate.vote == vote_id)
+               .order_by(Candidate.position)]
+        for username, plan in PUBLISHED_BALLOTS:
+            await services.cast_ballot(await _viewer(username), vote_id,
+                                       {str(ids[i]): choice for i, choice in plan.items()})
+        await services.close_vote(staff, vote_id)
+        result = await services.publish_vote(staff, vote_id)
+        for username, rating in (("demo_rep2", "satisfied"), ("demo_rep3", "basically_satisfied"),
+                                 ("rep_wu", "dissatisfied")):
+            await services.submit_reviews(await _viewer(username), vote_id,
+                                          {int(cid): rating for cid in result.elected}, {})
+        lines.append(f"published vote {vote_id}")
+    if await _existing(OPEN_TITLE, 2026) is None:
+        vote_id = await _set_up(staff, OPEN_TITLE, 2026, 2, 400000, OPEN_CANDIDATES)
+        await services.open_vote(staff, vote_id)
+        lines.append(f"open vote {vote_id}")
+    if not lines:
+        return ""
+    return "Demo votes: " + ", ".join(lines) + " (representatives demo_rep, demo_rep2, demo_rep3, rep_wu, rep_zheng, rep_feng)."

@@ -1,0 +1,71 @@
+"""Person-readable labels of the vote's terms (English message ids; the web layer translates)."""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    return message
+
+
+STATE_LABELS = {
+    "draft": N_("draft"),
+    "open": N_("open for voting"),
+    "closed": N_("voting closed"),
+    "published": N_("result published"),
+}
+
+ACTION_LABELS = {
+    "edit": N_("change"),
+    "open": N_("open the vote"),
+    "cast": N_("cast a ballot"),
+    "close": N_("close the vote"),
+    "publish": N_("publish the result"),
+}
+
+CHOICE_LABELS = {
+    "approve": N_("Approve"),
+    "oppose": N_("Oppose"),
+    "abstain": N_("Abstain"),
+}
+
+STATUS_LABELS = {
+    "elected": N_("Elected"),
+    "tied": N_("Tie"),
+    "over_budget": N_("Over budget"),
+    "not_elected": N_("Passed, not elected"),
+    "failed": N_("Did not pass"),
+}
+
+BASIS_LABELS = {
+    "enrolled": N_("Enrolled (all representatives on the roll)"),
+    "present": N_("Present (representatives who voted)"),
+}
+
+SECRECY_LABELS = {
+    "secret": N_("Secret ballot"),
+    "recorded": N_("Recorded ballot"),
+}
+
+RULE_LABELS = {
+    "majority": N_("Majority"),
+    "equal_shares": N_("Equal shares"),
+}
+
+COMPLETION_LABELS = {
+    "": N_("None (plain equal shares)"),
+    "add_one": N_("Add one: raise every share by 1 yuan per unit of weight while the budget allows"),
+}
+
+REASON_LABELS = {
+    "no_supporters": N_("no supporters"),
+    "zero_cost": N_("zero cost"),
+    "cost_exceeds_budget": N_("cost exceeds the budget"),
+    "supporters_cannot_afford": N_("supporters could not afford it"),
+}
+
+RATING_LABELS = {
+    "satisfied": N_("Satisfied"),
+    "basically_satisfied": N_("Basically satisfied"),
+    "dissatisfied": N_("Dissatisfied"),
+}
+RATINGS = tuple(RATING_LABELS)
