@@ -33,6 +33,7 @@ FEATURES = [
     "consult.web.pages",
     "consult.accounts.controllers",
     "consult.notifications.controllers",
+    "consult.dashboard.controllers",
 ]
 OPTIONAL_FEATURES = [
     "consult.topics.controllers",
