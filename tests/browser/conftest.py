@@ -91,41 +91,23 @@ def live_server(database, community, tmp_path_factory):
 
 
 @pytest.fixture
-def phone(browser, request):
-    """A fresh 360 px wide phone-sized page; `shot(name)` saves a screenshot artifact."""
-    context = browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=1)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    ARTIFACTS.mkdir(exist_ok=True)
-    counter = {"n": 0}
-
-    def shot(name: str) -> Path:
-        counter["n"] += 1
-        path = ARTIFACTS / f"{request.node.name}-{counter['n']:02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
-
-    page.shot = shot
-    yield page
-    context.close()
-
-
-@pytest.fixture
 def new_phone(browser, request):
-    """More people at once: each call opens a separate browser context."""
+    """People at once: each call opens a separate 360 px wide browser context whose page
+    has `shot(name)`, saving a full-page screenshot artifact."""
     contexts = []
 
     def make():
-        context = browser.new_context(viewport={"width": 360, "height": 780})
+        context = browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=1)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
         ARTIFACTS.mkdir(exist_ok=True)
         counter = {"n": 0}
+        prefix = "" if len(contexts) == 1 else f"-p{len(contexts) - 1}"
 
         def shot(name: str) -> Path:
             counter["n"] += 1
-            path = ARTIFACTS / f"{request.node.name}-p{len(contexts)}-{counter['n']:02d}-{name}.png"
+            path = ARTIFACTS / f"{request.node.name}{prefix}-{counter['n']:02d}-{name}.png"
             page.screenshot(path=str(path), full_page=True)
             return path
 
@@ -135,6 +117,12 @@ def new_phone(browser, request):
     yield make
     for c in contexts:
         c.close()
+
+
+@pytest.fixture
+def phone(new_phone):
+    """The first person's phone-sized page."""
+    return new_phone()
 
 
 def sign_in(page, base: str, username: str, password: str) -> None:
