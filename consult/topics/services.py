@@ -19,6 +19,21 @@ Decisions where the spec is silent (also in the report / docs):
 * An evaluation window ends at the end of its end date (Asia/Shanghai): it is due once
   ``today > evaluation_ends_on``. Staff may end a window early; the same rule decides.
 * Full-text search is a case-insensitive LIKE over title and description on both engines.
+
+Notifications (``consult.notifications``), written in the same transaction as the change:
+
+* ``topic_state``: every transition (people's and the system's: evaluation outcome, second
+  handling, vote outcome, merge) notifies the topic's followers, except the actor. A merge
+  notifies the merged topic's followers (the target does not change state).
+* ``reply``: a reply notifies the author of the comment replied to and, when that was itself
+  a reply, the author of the thread's top-level comment (replies are one level deep, so a
+  reply lands in that thread); never the one replying.
+* ``evaluation_open``: opening an evaluation notifies who may rate it: representatives (any
+  grid) and residents / party members of the topic's grid, by granted role (an admin is not
+  counted in, as for announcements). Extending the window (too few ratings) notifies the
+  same people again, except those who already rated this round: it is a reminder.
+  Followers who may rate also get the ``topic_state`` notice of the same step (each kind
+  obeys its own preference).
 """
 
 from __future__ import annotations
@@ -34,6 +49,8 @@ from consult import audit, db
 from consult.accounts.domain import Viewer
 from consult.accounts.tables import Category, Grid, User
 from consult.errors import NotFound, Refused
+from consult.notifications.domain import Kind as NoticeKind
+from consult.notifications.services import notify
 from consult.topics import domain
 from consult.topics.domain import (
     N_,
@@ -67,6 +84,12 @@ SHANGHAI = timezone(timedelta(hours=8))
 PER_PAGE = 20
 SYSTEM_ROLES = frozenset({domain.SYSTEM})
 
+# Notification messages (English templates, translated when shown; ``state_label`` too).
+STATE_NOTICE = N_("Topic “{title}” is now {state_label}.")
+REPLY_NOTICE = N_("{name} replied to your comment on “{title}”.")
+EVALUATION_OPEN_NOTICE = N_("The evaluation of “{title}” is open until {end_date}: you may rate it.")
+EVALUATION_EXTENDED_NOTICE = N_("The evaluation of “{title}” is extended until {end_date}: you may still rate it.")
+
 
 class TopicRefused(Refused):
     """A refusal that is not a lifecycle rule (already seconded, own topic, ...)."""
@@ -84,6 +107,37 @@ def local_today() -> date:
 def _is_unique_violation(exc: BaseException) -> bool:
     name = type(exc).__name__
     return name in {"IntegrityError", "UniqueViolationError"} or "UNIQUE" in str(exc).upper()
+
+
+# ---------------------------------------------------------------- notifications (inside the caller's transaction)
+
+
+async def _notify_followers(topic: dict, state: TopicState, actor_id: int | None) -> int:
+    rows = await TopicFollower.select(TopicFollower.user).where(TopicFollower.topic == topic["id"])
+    return await notify(
+        [r["user"] for r in rows], NoticeKind.topic_state.value, STATE_NOTICE,
+        {"title": topic["title"], "state_label": domain.STATE_LABELS[state]}, f"/topics/{topic['id']}", actor_id,
+    )
+
+
+# Who may rate a topic, by granted role (see the module doc), without those who already
+# rated this round: one query.
+_RATERS_SQL = (
+    "SELECT a.id FROM account a WHERE a.active AND ("
+    "EXISTS (SELECT 1 FROM user_role r WHERE r.\"user\" = a.id AND r.role = 'representative') "
+    "OR (a.grid = {} AND EXISTS (SELECT 1 FROM user_role r WHERE r.\"user\" = a.id "
+    "AND r.role IN ('resident', 'party_member')))) "
+    "AND NOT EXISTS (SELECT 1 FROM topic_rating tr WHERE tr.topic = {} AND tr.\"user\" = a.id AND tr.round = {})"
+)
+
+
+async def _notify_raters(topic: dict, message: str, end_date: date, actor_id: int | None) -> int:
+    """``topic`` as read in this transaction (opening or extending a window keeps its round)."""
+    rows = await Topic.raw(_RATERS_SQL, topic["grid"], topic["id"], topic["round"])
+    return await notify(
+        [r["id"] for r in rows], NoticeKind.evaluation_open.value, message,
+        {"title": topic["title"], "end_date": end_date.isoformat()}, f"/topics/{topic['id']}", actor_id,
+    )
 
 
 # ---------------------------------------------------------------- loading
@@ -166,6 +220,7 @@ async def _transition(
         fresh = await _load_topic(topic["id"])
         raise TransitionRefused("wrong_state", action=action, state=TopicState(fresh["state"]))
     await _event(topic["id"], actor_id, action, current, target, new_round, note, **detail)
+    await _notify_followers(topic, target, actor_id)
     await audit.record(
         actor_id,
         f"topic.{action}",
@@ -280,8 +335,16 @@ async def add_comment(viewer: Viewer, topic_id: int, body: Any, parent_id: Any =
         topic = await _load_topic(topic_id)
         domain.check(Activity.reply if parent else Activity.comment, topic["state"], viewer.granted)
         text = domain.validate_comment(body)
+        replied_to: set[int] = set()
         if parent is not None:
             parent_row = await _load_comment(topic_id, parent)
+            replied_to.add(parent_row["author"])
+            if parent_row["parent"]:  # a reply to a reply: the thread's author hears of it too
+                thread = await TopicComment.select(TopicComment.author).where(
+                    TopicComment.id == parent_row["parent"]
+                ).first()
+                if thread is not None:
+                    replied_to.add(thread["author"])
             parent = parent_row["parent"] or parent_row["id"]  # one level of replies
         comment = TopicComment(
             topic=topic_id,
@@ -293,6 +356,12 @@ async def add_comment(viewer: Viewer, topic_id: int, body: Any, parent_id: Any =
         await comment.save()
         await _follow(topic_id, viewer.id)
         await audit.record(viewer.id, "topic.comment", "comment", comment.id, topic=topic_id, parent=parent)
+        if replied_to:
+            await notify(
+                replied_to, NoticeKind.reply.value, REPLY_NOTICE,
+                {"name": viewer.display_name, "title": topic["title"]}, f"/topics/{topic_id}#c{comment.id}",
+                viewer.id,
+            )
     return comment.id
 
 
@@ -519,11 +588,13 @@ async def open_evaluation(viewer: Viewer, topic_id: int, end_date: Any, today: d
         topic = await _load_topic(topic_id)
         domain.next_state(topic["state"], Action.open_evaluation, viewer.granted)
         ends_on = domain.validate_evaluation_window(end_date, today)
-        return await _transition(
+        state = await _transition(
             topic, Action.open_evaluation, viewer.granted, viewer.id,
             values={Topic.evaluation_ends_on: ends_on, Topic.evaluation_extended: False},
             end_date=ends_on,
         )
+        await _notify_raters(topic, EVALUATION_OPEN_NOTICE, ends_on, viewer.id)
+        return state
 
 
 async def rate_topic(viewer: Viewer, topic_id: int, value: Any, comment: Any = None) -> None:
@@ -579,6 +650,7 @@ async def _decide(topic_id: int, today: date, actor_id: int | None, roles: Itera
         await _event(topic_id, actor_id, "extend_evaluation", topic["state"], topic["state"], topic["round"],
                      end_date=ends_on, **detail)
         await audit.record(actor_id, "topic.extend_evaluation", "topic", topic_id, end_date=ends_on, **detail)
+        await _notify_raters(topic, EVALUATION_EXTENDED_NOTICE, ends_on, actor_id)
         return outcome.value
     action = domain.OUTCOME_ACTIONS[outcome]
     values: dict = {}

@@ -27,6 +27,8 @@ from consult import audit, db
 from consult.accounts.domain import Viewer
 from consult.accounts.tables import User
 from consult.errors import NotFound, Refused
+from consult.notifications.domain import Kind as NoticeKind
+from consult.notifications.services import notify
 from consult.voting import counting
 from consult.voting.domain import (
     Action,
@@ -66,6 +68,9 @@ CANDIDATE_DESCRIPTION_MESSAGE = N_("The description must be at most 5000 charact
 CANDIDATE_COST_MESSAGE = N_("The cost must be a whole number of yuan, at least 0.")
 CANDIDATE_SUPPORT_MESSAGE = N_("The support index must be a whole number, at least 0.")
 EQUAL_NUMBER_REASON_MESSAGE = N_("Give the reason for an equal-number vote (as many candidates as seats).")
+# Notifications to the representatives on the roll (sent in the transaction that opens / publishes).
+VOTE_OPEN_NOTICE = N_("The vote “{title}” is open: you are on its roll and may cast your ballot.")
+VOTE_PUBLISHED_NOTICE = N_("The result of the vote “{title}” is published.")
 MAX_COST = 10**12
 
 
@@ -512,6 +517,12 @@ async def import_roll_csv(actor: Viewer, vote_id: int, text: str) -> int:
 # ---------------------------------------------------------------- staff: lifecycle
 
 
+async def _notify_roll(vote: dict, kind: str, message: str, actor_id: int | None) -> int:
+    """Notify everyone on the vote's roll (one query for the ids, one insert); call inside the transaction."""
+    rows = await RollEntry.select(RollEntry.user).where(RollEntry.vote == vote["id"])
+    return await notify([r["user"] for r in rows], kind, message, {"title": vote["title"]}, f"/votes/{vote['id']}", actor_id)
+
+
 async def open_vote(actor: Viewer, vote_id: int) -> None:
     async with db.transaction():
         vote = await _vote(vote_id, "UPDATE")
@@ -529,6 +540,7 @@ async def open_vote(actor: Viewer, vote_id: int) -> None:
             )
         await Vote.update({Vote.state: new_state.value, Vote.opened_at: now()}).where(Vote.id == vote_id)
         await audit.record(actor.id, "vote.opened", "vote", vote_id)
+        await _notify_roll(vote, NoticeKind.vote_open.value, VOTE_OPEN_NOTICE, actor.id)
 
 
 async def close_vote(actor: Viewer, vote_id: int) -> None:
@@ -568,6 +580,7 @@ async def publish_vote(actor: Viewer, vote_id: int) -> counting.CountResult:
             elected=list(result.elected), tied=list(result.tied), vacant_seats=result.vacant_seats,
             turnout_ballots=result.turnout_ballots, turnout_weight=str(result.turnout_weight),
         )
+        await _notify_roll(vote, NoticeKind.vote_published.value, VOTE_PUBLISHED_NOTICE, actor.id)
         apply = _topics_outcome()
         if apply is not None and (elected_topics or losing):
             await apply(elected_topics, losing, vote_id, actor.id)
