@@ -97,7 +97,7 @@ def new_phone(browser, request):
     contexts = []
 
     def make():
-        context = browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=1)
+        context = browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=1, locale="zh-CN")
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
