@@ -904,6 +904,11 @@ async def topic_detail(topic_id: int, viewer: Viewer | None = None, today: date 
     rating_rows = await TopicRating.raw(
         "SELECT round, value, COUNT(*) AS n FROM topic_rating WHERE topic = {} GROUP BY round, value", topic_id
     )
+    # What raters wrote, shown without their names (a rating is a personal judgement),
+    # so staff going into second handling can see why residents were not satisfied.
+    rating_comments = await TopicRating.select(TopicRating.round, TopicRating.value, TopicRating.comment).where(
+        (TopicRating.topic == topic_id) & (TopicRating.comment != "")
+    ).order_by(TopicRating.round).order_by(TopicRating.id)
     names = await _names(
         [topic["author"]] + [c["author"] for c in comments] + [p["author"] for p in progress]
         + [n["author"] for n in notes] + [e["actor"] for e in events]
@@ -921,6 +926,7 @@ async def topic_detail(topic_id: int, viewer: Viewer | None = None, today: date 
         evaluation.append({
             "round": number, **tally, "total": sum(tally.values()),
             "rate_percent": None if rate is None else round(float(rate * 100), 1),
+            "comments": [c for c in rating_comments if int(c["round"]) == number],
         })
     # discussion: top-level (pinned first, then oldest first) with their replies
     by_parent: dict[int | None, list[dict]] = {}

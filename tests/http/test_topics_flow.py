@@ -458,3 +458,20 @@ def test_staff_can_end_an_evaluation_window_early_by_the_same_rule(client, topic
     assert client.post(f"/topics/{tid}/evaluation/end", {}).status_code == 303
     assert state_of(tid) == "closed"
     assert events(tid)[-1]["actor"] == user_id(topics.staff)
+
+
+def test_rating_comments_are_shown_without_names_for_second_handling(client, topics, new_client, make_user):
+    tid, _ = topics.create("implementing")
+    client.login(topics.staff)
+    end = (today() + timedelta(days=3)).isoformat()
+    assert client.post(f"/topics/{tid}/actions/open_evaluation", {"end_date": end}).status_code == 303
+    c = new_client()
+    name = make_user("resident")
+    c.login(name)
+    r = c.post(f"/topics/{tid}/ratings", {"value": "unsatisfied", "comment": "充电桩还没有挂<b>安全标识</b>"})
+    assert r.status_code == 303
+    page = client.get(f"/topics/{tid}").text
+    assert "第 1 轮评价意见" in page
+    assert "充电桩还没有挂&lt;b&gt;安全标识&lt;/b&gt;" in page
+    section = page.split('id="evaluation"')[1].split("</section>")[0]
+    assert name not in section and name.upper() not in section
