@@ -790,8 +790,7 @@ LIST_SQL = (
     "(SELECT COUNT(*) FROM topic_stance st WHERE st.topic = t.id AND st.value = 'oppose') AS oppose, "
     "(SELECT COUNT(*) FROM topic_stance st WHERE st.topic = t.id AND st.value = 'neutral') AS neutral, "
     "(SELECT COUNT(*) FROM topic_comment cm WHERE cm.topic = t.id) AS comments, "
-    f"{_LIVE_DEADLINE} AS live_deadline, "
-    "COUNT(*) OVER () AS total "
+    f"{_LIVE_DEADLINE} AS live_deadline "
     "FROM topic t JOIN category c ON c.id = t.category JOIN grid g ON g.id = t.grid "
     "LEFT JOIN project_sheet p ON p.topic = t.id"
 )
@@ -845,13 +844,20 @@ async def list_topics(
         # PostgreSQL allows an output alias in ORDER BY only on its own, not inside an expression
         "deadline": f"CASE WHEN ({_LIVE_DEADLINE}) IS NULL THEN 1 ELSE 0 END, {_LIVE_DEADLINE} ASC, t.id DESC",
     }[filters.sort]
-    sql = LIST_SQL + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order} LIMIT {{}} OFFSET {{}}"
+    where_sql = " WHERE " + " AND ".join(where) if where else ""
+    # The total is its own COUNT, joining only what the filters need: a COUNT(*) OVER ()
+    # in the page query made SQLite compute every row's counts before the LIMIT.
+    joins = (" JOIN category c ON c.id = t.category" if filters.category else "") + (
+        " LEFT JOIN project_sheet p ON p.topic = t.id" if filters.flag == "overdue" else "")
+    counted = await Topic.raw(f"SELECT COUNT(*) AS n FROM topic t{joins}{where_sql}", *args)
+    total = int(counted[0]["n"])
+    sql = LIST_SQL + where_sql + f" ORDER BY {order} LIMIT {{}} OFFSET {{}}"
     args += [per_page, (page - 1) * per_page]
     rows = [_flags(dict(r), today, now) for r in await Topic.raw(sql, *args)]
     for r in rows:
-        for key in ("seconds", "support", "oppose", "neutral", "comments", "total"):
+        r["total"] = total
+        for key in ("seconds", "support", "oppose", "neutral", "comments"):
             r[key] = int(r[key])
-    total = rows[0]["total"] if rows else 0
     return {
         "rows": rows, "page": page, "per_page": per_page, "total": total,
         "has_next": page * per_page < total, "has_prev": page > 1,

@@ -255,11 +255,11 @@ async def _detail_context(request: Request, vote_id: int) -> dict:
     if vote["parent"]:
         ctx["parent"] = await services.get_vote(vote["parent"])
     if vote["state"] == VoteState.published:
-        _data, result = await services.count_vote(vote)
+        data, result = await services.count_vote(vote)
         ctx["result"] = result_view(vote, candidates, result)
-        ctx["receipts"] = await services.receipts_of(vote_id)
+        ctx["receipts"] = [b["receipt"] for b in data["ballots"]]  # already read, ordered by receipt
         ctx["reviews"] = await services.review_summary(vote_id)
-        ctx["review"] = await services.review_context(viewer, vote_id)
+        ctx["review"] = await services.review_context(viewer, vote_id, counted=(vote, result))
     return ctx
 
 

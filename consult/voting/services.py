@@ -693,9 +693,13 @@ async def cast_ballot(viewer: Viewer, vote_id: int, choices: dict[str, str]) -> 
 # ---------------------------------------------------------------- year-end review (人大评)
 
 
-async def review_context(viewer: Viewer, vote_id: int) -> dict:
-    """Elected candidates of a published vote and what this representative already rated."""
-    vote, _data, result = await published_result(vote_id)
+async def review_context(viewer: Viewer, vote_id: int, counted: tuple | None = None) -> dict:
+    """Elected candidates of a published vote and what this representative already rated.
+    ``counted``: the (vote, result) the caller has already counted, so the page counts once."""
+    if counted is not None:
+        vote, result = counted
+    else:
+        vote, _data, result = await published_result(vote_id)
     by_id = {str(c["id"]): c for c in await candidates_of(vote_id)}
     elected = [by_id[cid] for cid in result.elected]
     mine = {}

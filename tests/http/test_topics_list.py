@@ -84,7 +84,12 @@ def test_list_counts_come_from_one_query_per_page(topics, make_user, monkeypatch
     monkeypatch.setattr(engine_class, "run_querystring", counting)
     result = run(svc.list_topics(svc.TopicFilters(q="Onequery"), 1))
     assert len(result["rows"]) == 5 and all(r["seconds"] == 1 for r in result["rows"])
-    assert len(calls) == 1, calls
+    assert result["total"] == 5
+    # one query for the page's rows with all their counts, one for the total: never one per row
+    assert len(calls) == 2, calls
+    calls.clear()
+    one = run(svc.list_topics(svc.TopicFilters(q="Onequery 3"), 1))
+    assert len(one["rows"]) == 1 and len(calls) == 2, calls
 
 
 def test_htmx_filter_returns_only_the_results_and_the_history_restore_gets_the_page(client, topics):
