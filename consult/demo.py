@@ -81,7 +81,12 @@ async def load_demo(scale: int = 0) -> str:
             if exc.name != name:
                 raise
             continue
-        result = await module.load(scale=scale)
+        # With --scale, consult.scale generates the load-test data for every feature at once.
+        result = await module.load(scale=0 if scale > 0 else scale)
         if result:
             lines.append(result)
+    if scale > 0:
+        from consult.scale import generate
+
+        lines.append(await generate(scale))
     return "\n".join(lines)
