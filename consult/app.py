@@ -7,8 +7,9 @@ import importlib
 import logging
 from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import NotFoundException
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
@@ -23,6 +24,7 @@ from consult.accounts.sessions import ConsultSessionConfig, make_store
 from consult.settings import Settings, load_settings
 from consult.web import i18n
 from consult.web.errors import EXCEPTION_HANDLERS
+from consult.web.forms import is_id, refuse_nul
 from consult.web.middleware import LocaleMiddleware, security_headers
 from consult.web.templating import template_config
 
@@ -41,6 +43,17 @@ OPTIONAL_FEATURES = [
 ]
 
 log = logging.getLogger("consult")
+
+
+async def check_request_input(request: Request) -> None:
+    """Before every handler (after the guards): an id in the path that no row can have is
+    "not found", and a NUL character in the query string is a bad request. Both would
+    otherwise reach the database driver and fail there (500)."""
+    for value in request.path_params.values():
+        if isinstance(value, int) and not is_id(value):
+            raise NotFoundException()
+    refuse_nul(request.query_params.keys())
+    refuse_nul(v for _k, v in request.query_params.multi_items())
 
 
 def _feature_modules():
@@ -121,6 +134,7 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool = True) 
         template_config=template_config(),
         exception_handlers=exception_handlers,
         before_send=[security_headers(settings.production)],
+        before_request=check_request_input,
         openapi_config=OpenAPIConfig(
             title="Consult open data",
             version="1.0.0",

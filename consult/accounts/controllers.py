@@ -162,7 +162,7 @@ async def verification_queue(request: Request) -> Template:
 
 @get("/staff/users", name="accounts:users", guards=[requires(*STAFF)])
 async def list_users(request: Request, q: FromQuery[str] = "", page: FromQuery[int] = 1) -> Template:
-    page = max(1, page)
+    page = max(1, min(page, 10_000))
     users = await services.list_users(q.strip()[:50], limit=50, offset=(page - 1) * 50)
     return render(
         request,
@@ -209,7 +209,7 @@ async def decline_request(request: Request, request_id: FromPath[int]) -> Redire
 
 @get("/admin/audit", name="accounts:audit", guards=[requires(Role.admin.value)])
 async def audit_log(request: Request, page: FromQuery[int] = 1) -> Template:
-    page = max(1, page)
+    page = max(1, min(page, 100_000))
     per_page = 100
     rows = await AuditEntry.raw(
         "SELECT e.id, e.at, e.action, e.target_type, e.target_id, e.detail, a.username AS actor "

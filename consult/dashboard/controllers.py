@@ -22,6 +22,7 @@ from consult.topics import services as topics_svc
 from consult.topics.domain import DEFAULT_THRESHOLD, STATE_LABELS, TopicState
 from consult.web.i18n import gettext as _
 from consult.web.i18n import get_locale
+from consult.web.forms import MAX_ID, id_text_or_blank
 from consult.web.templating import render
 
 CSV_MAX_ROWS = 100_000
@@ -90,7 +91,7 @@ YearParam = Annotated[
     int | None,
     QueryParameter(ge=domain.MIN_YEAR, le=domain.MAX_YEAR, description="year the topics were proposed (Asia/Shanghai)"),
 ]
-GridParam = Annotated[int | None, QueryParameter(ge=1, description="grid id")]
+GridParam = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="grid id")]
 
 
 @get("/api/v1/stats", name="api:stats", tags=["dashboard"])
@@ -115,7 +116,7 @@ async def topics_csv(
     filters and sort as ``/topics``; every matching topic, not one page."""
     viewer = viewer_of(request)
     mine_id = viewer.id if mine and viewer.signed_in else None
-    filters = topics_svc.TopicFilters.parse(q, topic_state, category, grid, flag, sort, mine_id)
+    filters = topics_svc.TopicFilters.parse(q, topic_state, category, id_text_or_blank(grid), flag, sort, mine_id)
     result = await topics_svc.list_topics(filters, page=1, per_page=CSV_MAX_ROWS)
     base = str(request.base_url).rstrip("/")
     yes, no = _("yes"), _("no")

@@ -187,7 +187,7 @@ async def unread_count(user_id: int) -> int:
 
 async def list_for(user_id: int, page: int = 1) -> NotificationPage:
     """A user's notifications, newest first, PER_PAGE a page."""
-    page = max(1, int(page))
+    page = max(1, min(int(page), 10_000))
     rows = await (
         Notification.select(
             Notification.id, Notification.kind, Notification.message, Notification.params,

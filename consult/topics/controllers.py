@@ -37,7 +37,7 @@ from consult.topics.domain import (
     TopicState,
     TransitionRefused,
 )
-from consult.web.forms import form_data
+from consult.web.forms import form_data, id_text_or_blank
 from consult.web.i18n import gettext as _
 from consult.web.templating import flash, is_htmx, redirect, render
 
@@ -218,7 +218,7 @@ def _query_string(params: dict) -> str:
 def _filters(request: Request, q: str, state: str, category: str, grid: str, flag: str, sort: str, mine: str):
     viewer = viewer_of(request)
     mine_id = viewer.id if mine and viewer.signed_in else None
-    return svc.TopicFilters.parse(q, state, category, grid, flag, sort, mine_id)
+    return svc.TopicFilters.parse(q, state, category, id_text_or_blank(grid), flag, sort, mine_id)
 
 
 @get("/topics", name="topics:list")
@@ -312,6 +312,8 @@ async def _discussion_error(request: Request, topic_id: int, **extra: Any) -> An
 async def add_comment(request: Request, topic_id: FromPath[int]) -> Any:
     form = await form_data(request)
     parent = form.get("parent_id") or None
+    if parent and not id_text_or_blank(parent):
+        parent = "0"  # a number no comment can have: refused as "not a choice" like any unknown parent
     try:
         await svc.add_comment(viewer_of(request), topic_id, form.get("body"), parent)
     except TopicInputError as exc:
@@ -382,6 +384,9 @@ async def act_on_topic(request: Request, topic_id: FromPath[int], action: FromPa
     """One route for every transition a person takes; the domain says who may take which."""
     viewer = viewer_of(request)
     form = await form_data(request)
+    given = form
+    if form.get("target_id") and not id_text_or_blank(form["target_id"]):
+        form = {**form, "target_id": "0"}  # too large to name a topic: refused as "not a choice", not sent to the database
     try:
         if action in SCREENING:
             await svc.screen_topic(viewer, topic_id, action, form)
@@ -394,7 +399,7 @@ async def act_on_topic(request: Request, topic_id: FromPath[int], action: FromPa
         else:
             raise TransitionRefused("unknown_action", action=action)
     except TopicInputError as exc:
-        ctx = await _detail_context(request, topic_id, errors=input_errors(exc), form=form, open_form=action)
+        ctx = await _detail_context(request, topic_id, errors=input_errors(exc), form=given, open_form=action)
         return render(request, "topics/detail.html", ctx, status_code=400)
     return _after(request, topic_id, _done_message(Action(action)), "#timeline")
 
@@ -603,7 +608,7 @@ async def api_list_topics(
     page: FromQuery[int] = 1,
 ) -> TopicPage:
     """The public list (问题清单): same filters and sorts as /topics, 20 per page."""
-    filters = svc.TopicFilters.parse(q, topic_state, category, grid, flag, sort, None)
+    filters = svc.TopicFilters.parse(q, topic_state, category, id_text_or_blank(grid), flag, sort, None)
     result = await svc.list_topics(filters, page)
     return TopicPage(
         items=[_summary(r) for r in result["rows"]], page=result["page"], per_page=result["per_page"],

@@ -570,6 +570,7 @@ def _text(
 
 
 _DIGITS = frozenset("0123456789")
+MAX_ID = 2**31 - 1  # row ids are 32-bit (serial) on PostgreSQL: a larger number names no row
 
 
 def _integer(value: object) -> tuple[int | None, FieldError | None]:
@@ -641,7 +642,7 @@ def _id(value: object) -> tuple[int | None, FieldError | None]:
     number, error = _integer(value)
     if error is not None:
         return None, error if error.code == "required" else _error("not_a_choice")
-    if number is None or number <= 0:
+    if number is None or number <= 0 or number > MAX_ID:
         return None, _error("not_a_choice")
     return number, None
 

@@ -331,6 +331,8 @@ async def add_comment(viewer: Viewer, topic_id: int, body: Any, parent_id: Any =
             parent = int(str(parent_id))
         except ValueError:
             raise TopicInputError({"body": domain._error("not_a_choice")}) from None
+        if not 0 < parent <= domain.MAX_ID:
+            raise TopicInputError({"body": domain._error("not_a_choice")})
     async with db.transaction():
         topic = await _load_topic(topic_id)
         domain.check(Activity.reply if parent else Activity.comment, topic["state"], viewer.granted)
@@ -430,10 +432,12 @@ async def mark_guidance(viewer: Viewer, topic_id: int, comment_id: int) -> bool:
 
 
 def _int_or_none(value: Any) -> int | None:
+    """A row id from a form or query string, or None (a number no row can have is None too)."""
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         return None
+    return number if 0 < number <= domain.MAX_ID else None
 
 
 async def screen_topic(viewer: Viewer, topic_id: int, action: Any, form: dict, today: date | None = None) -> TopicState:

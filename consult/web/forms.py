@@ -3,13 +3,41 @@
 from __future__ import annotations
 
 from litestar import Request
+from litestar.exceptions import ClientException
 
 from consult.web.i18n import gettext
+
+# Row ids are 32-bit integers on PostgreSQL (serial); a larger number names no row, and the
+# database drivers refuse to send it (asyncpg: int32 overflow, sqlite3: past int64).
+MAX_ID = 2**31 - 1
+
+
+def is_id(value: int) -> bool:
+    return 0 <= value <= MAX_ID
+
+
+def id_text_or_blank(text: str | None) -> str:
+    """An id from a form or query string as given, or "" when it cannot name a row (negative, or
+    too large for the database) so that it is ignored like any other unknown value."""
+    text = (text or "").strip()
+    if text.lstrip("-").isdigit() and not (len(text) <= 10 and is_id(int(text))):
+        return ""
+    return text
+
+
+def refuse_nul(values) -> None:
+    """NUL never belongs in text (PostgreSQL cannot store it): the request is bad, 400."""
+    for value in values:
+        if isinstance(value, str) and "\x00" in value:
+            raise ClientException(detail="NUL character in input")
 
 
 async def form_data(request: Request) -> dict[str, str]:
     form = await request.form()
-    return {k: (v if isinstance(v, str) else "") for k, v in form.items()}
+    data = {k: (v if isinstance(v, str) else "") for k, v in form.items()}
+    refuse_nul(data.keys())
+    refuse_nul(data.values())
+    return data
 
 
 def field_errors(errors: dict[str, tuple[str, dict]]) -> dict[str, str]:

@@ -100,7 +100,7 @@ def new_phone(browser, request):
         context = browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=1, locale="zh-CN")
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(20_000)
         ARTIFACTS.mkdir(exist_ok=True)
         counter = {"n": 0}
         prefix = "" if len(contexts) == 1 else f"-p{len(contexts) - 1}"
@@ -130,4 +130,7 @@ def sign_in(page, base: str, username: str, password: str) -> None:
     page.fill("#f-username", username)
     page.fill("#f-password", password)
     page.click("form[action='/auth/login'] button[type=submit]")
+    # wait until the sign-in has answered (argon2 takes a moment on a loaded machine):
+    # navigating away earlier would abort it
+    page.wait_for_url(lambda url: "/auth/login" not in url, timeout=30_000)
     page.wait_for_load_state("networkidle")

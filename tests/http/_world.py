@@ -1,0 +1,209 @@
+"""Shared set-up for the authorization-matrix and bad-input tests (no tests here).
+
+`World` signs in one person per role and creates, through the services and the
+staff's own HTTP forms, one object of each kind in a useful state: topics along
+the loop, comments, a draft / open / published vote, an announcement and each
+person's notification of it, a role request. `db_fingerprint()` and
+`row_counts()` tell whether a request wrote anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+
+from tests.conftest import PASSWORD, Client, run, user_id
+from tests.http.test_topics_helpers import Topics, viewer
+
+# The eight roles of the matrix: a visitor, a signed-in account without any role, and each role.
+ROLES = ("visitor", "unverified", "resident", "party_member", "committee", "representative", "staff", "admin")
+
+# Key-value stores (sessions, sign-in failure counters) live in this table: not application data.
+NOT_DATA = {"session_record"}
+
+
+def _tables():
+    from piccolo.conf.apps import Finder
+
+    return [t for t in Finder().get_table_classes() if t._meta.tablename not in NOT_DATA]
+
+
+def db_fingerprint() -> str:
+    """A hash of every row of every application table (sessions excluded)."""
+    async def collect() -> str:
+        from consult import db
+
+        digest = hashlib.sha256()
+        async with db.engine().transaction():  # one connection for all the tables
+            for table in sorted(_tables(), key=lambda t: t._meta.tablename):
+                rows = await table.select().order_by(table._meta.primary_key)
+                digest.update(table._meta.tablename.encode())
+                for row in rows:
+                    digest.update(repr(sorted(row.items())).encode())
+        return digest.hexdigest()
+
+    return run(collect())
+
+
+def row_counts() -> dict[str, int]:
+    """Rows per application table, in one query."""
+    tables = sorted(t._meta.tablename for t in _tables())
+
+    async def collect() -> dict[str, int]:
+        from consult.accounts.tables import User
+
+        sql = "SELECT " + ", ".join(f'(SELECT COUNT(*) FROM "{t}") AS "{t}"' for t in tables)
+        row = (await User.raw(sql))[0]
+        return {t: int(row[t]) for t in tables}
+
+    return run(collect())
+
+
+def open_client(app) -> Client:
+    from litestar.testing import TestClient
+
+    tc = TestClient(app, base_url="http://testserver.local")
+    tc.__enter__()
+    tc.cookies.set("lang", "en")  # English pages: the guards' messages are recognisable
+    return Client(tc)
+
+
+def close_client(client: Client) -> None:
+    client.tc.__exit__(None, None, None)
+
+
+def make_user(community, *roles: str, grid: int = 0) -> str:
+    from consult.accounts.services import create_user
+
+    username = f"w_{uuid.uuid4().hex[:10]}"
+    run(create_user(username, PASSWORD, list(roles), display_name=username.upper(), grid_id=community["grids"][grid]))
+    return username
+
+
+@dataclass
+class World:
+    app: object
+    community: dict
+    users: dict[str, str | None] = field(default_factory=dict)  # role -> username (visitor: None)
+    clients: dict[str, Client] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+    notification_of: dict[str, int] = field(default_factory=dict)  # role -> own notification id
+
+    def client(self, role: str) -> Client:
+        return self.clients[role]
+
+    def fresh_client(self, role: str) -> Client:
+        """A new client signed in as the role's person (for requests that end or replace the session)."""
+        c = open_client(self.app)
+        if self.users.get(role):
+            c.login(self.users[role])
+        return c
+
+    def close(self) -> None:
+        for c in self.clients.values():
+            close_client(c)
+
+
+def build_world(app, community) -> World:
+    from consult.notifications import services as notifications
+    from consult.notifications.tables import Notification
+    from consult.topics import services as topics_svc
+
+    w = World(app=app, community=community)
+    w.users["visitor"] = None
+    w.users["unverified"] = make_user(community)
+    for role in ROLES[2:]:
+        w.users[role] = make_user(community, role)
+    w.clients["visitor"] = open_client(app)
+    for role in ROLES[1:]:
+        w.clients[role] = open_client(app)
+        w.clients[role].login(w.users[role])
+
+    # people the staff routes act on, and a pending role request
+    w.ids["target_user"] = user_id(make_user(community))
+    from consult.accounts.services import request_role
+
+    requester = make_user(community)
+    w.ids["role_request"] = run(request_role(user_id(requester), "committee", "I chair the building group."))
+
+    # topics along the loop; the role users move them
+    topics = Topics(lambda *roles, grid=0: make_user(community, *roles, grid=grid), community)
+    topics._committee = w.users["committee"]
+    topics._staff = w.users["staff"]
+    for state in ("proposed", "discussing", "project", "implementing", "evaluating"):
+        w.ids[f"topic_{state}"] = topics.create(state=state)[0]
+    w.ids["topic_annual"] = topics.create(state="project", funding_route="annual_vote")[0]
+    discussing = w.ids["topic_discussing"]
+    w.ids["comment"] = run(topics_svc.add_comment(viewer(w.users["resident"]), discussing, "A plain comment.", None))
+    w.ids["party_comment"] = run(
+        topics_svc.add_comment(viewer(w.users["party_member"]), discussing, "A party member's view.", None)
+    )
+
+    # votes, set up by staff through the forms
+    staff = w.clients["staff"]
+    reps = [make_user(community, "representative") for _ in range(3)]
+
+    def create_vote(title: str) -> int:
+        r = staff.post("/staff/votes", {"title": title, "year": "2026", "seats": "2", "budget": "",
+                                        "basis": "enrolled", "threshold": "1/2", "secrecy": "secret",
+                                        "public_weight": "0", "rule": "majority"})
+        assert r.status_code == 303, r.text[:1000]
+        return int(r.headers["location"].rsplit("/", 1)[1])
+
+    def add_candidates(vote_id: int, n: int) -> None:
+        for i in range(n):
+            r = staff.post(f"/staff/votes/{vote_id}/candidates",
+                           {"title": f"候选项目 {i + 1}", "description": "说明", "cost": str(100 * (i + 1)),
+                            "support": str(i)})
+            assert r.status_code == 303, r.text[:1000]
+
+    def set_roll(vote_id: int, names: list[str]) -> None:
+        text = "username,weight\n" + "\n".join(f"{n},1" for n in names)
+        r = staff.post(f"/staff/votes/{vote_id}/roll/csv", {"csv_text": text})
+        assert r.status_code == 303, r.text[:1000]
+
+    def candidates(vote_id: int) -> list[int]:
+        from consult.voting.tables import Candidate
+
+        rows = run(Candidate.select(Candidate.id).where(Candidate.vote == vote_id).order_by(Candidate.position))
+        return [r["id"] for r in rows]
+
+    w.ids["vote_draft"] = create_vote("草稿票决")
+    add_candidates(w.ids["vote_draft"], 2)
+    set_roll(w.ids["vote_draft"], reps[:2])
+    w.ids["candidate"] = candidates(w.ids["vote_draft"])[0]
+    w.ids["roll_user"] = user_id(reps[0])
+
+    w.ids["vote_open"] = create_vote("进行中的票决")
+    add_candidates(w.ids["vote_open"], 3)
+    set_roll(w.ids["vote_open"], [w.users["representative"], *reps])
+    assert staff.post(f"/staff/votes/{w.ids['vote_open']}/open").status_code == 303
+    w.ids["open_candidates"] = len(candidates(w.ids["vote_open"]))
+
+    w.ids["vote_published"] = create_vote("已公布的票决")
+    add_candidates(w.ids["vote_published"], 3)
+    set_roll(w.ids["vote_published"], [w.users["representative"], *reps])
+    vp = w.ids["vote_published"]
+    assert staff.post(f"/staff/votes/{vp}/open").status_code == 303
+    first = candidates(vp)[0]
+    for name in reps:
+        c = w.fresh_client("visitor")
+        c.login(name)
+        r = c.post(f"/votes/{vp}/ballot", {f"c_{first}": "approve"})
+        assert r.status_code == 200, r.text[:1000]
+        close_client(c)
+    assert staff.post(f"/staff/votes/{vp}/close").status_code == 303
+    assert staff.post(f"/staff/votes/{vp}/publish").status_code == 303
+    w.ids["published_candidate"] = first
+
+    # an announcement to everyone: each person gets a notification
+    w.ids["announcement"] = run(notifications.announce(viewer(w.users["staff"]), "停水通知", "明天停水。", [], None, True))
+    for role in ROLES[1:]:
+        row = run(Notification.select(Notification.id).where(
+            (Notification.user == user_id(w.users[role])) & (Notification.announcement == w.ids["announcement"])
+        ).first())
+        if row:
+            w.notification_of[role] = row["id"]
+    w.ids["any_notification"] = next(iter(w.notification_of.values()))
+    return w

@@ -1,0 +1,330 @@
+"""The authorization matrix: every route and method of the app, every role.
+
+MATRIX below is the table of who may use what, from SPEC §1 (roles) and the
+guards' intent: admin may do everything, a party member counts as a resident, an
+account without a verified role may read and look after its own account and
+notifications but not write. Where the guard is shared and the domain decides
+further (committee vs staff on ``/topics/{id}/actions/{action}``) the entry is
+the guard's role set.
+
+For each entry and role, with path parameters filled by real objects:
+- a refused visitor is sent to sign in (303 to /auth/login); a refused signed-in
+  person gets 403; for unsafe methods nothing in the database changes;
+- an allowed role gets anything but 401/403 and never a 5xx (a business refusal
+  such as 400/404/409 is fine).
+
+A route in the app without an entry here fails `test_every_route_has_an_entry`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.http._world import ROLES, build_world, db_fingerprint
+
+PUBLIC = frozenset(ROLES)
+SIGNED_IN = frozenset(ROLES) - {"visitor"}
+RESIDENTS = frozenset({"resident", "party_member", "admin"})  # party members count as residents
+PARTY = frozenset({"party_member", "admin"})
+COMMITTEE = frozenset({"committee", "admin"})
+REPRESENTATIVES = frozenset({"representative", "admin"})
+STAFF = frozenset({"staff", "admin"})
+COMMITTEE_OR_STAFF = COMMITTEE | STAFF
+RESIDENTS_OR_REPRESENTATIVES = RESIDENTS | REPRESENTATIVES
+ADMIN = frozenset({"admin"})
+
+MATRIX: dict[str, frozenset[str]] = {
+    # site
+    "GET /": PUBLIC,
+    "GET /healthz": PUBLIC,
+    "GET /lang/{code:str}": PUBLIC,
+    # accounts
+    "GET /auth/register": PUBLIC,
+    "POST /auth/register": PUBLIC,
+    "GET /auth/login": PUBLIC,
+    "POST /auth/login": PUBLIC,
+    "POST /auth/logout": PUBLIC,
+    "GET /account": SIGNED_IN,
+    "POST /account/password": SIGNED_IN,
+    "POST /account/role-requests": SIGNED_IN,
+    "GET /staff/verification": STAFF,
+    "GET /staff/users": STAFF,
+    "POST /staff/users/{user_id:int}/verify": STAFF,
+    "POST /staff/users/{user_id:int}/roles": STAFF,
+    "POST /staff/users/{user_id:int}/roles/{role:str}/revoke": STAFF,
+    "POST /staff/role-requests/{request_id:int}/decline": STAFF,
+    "GET /admin/audit": ADMIN,
+    # notifications
+    "GET /notifications/count": PUBLIC,  # a visitor gets an empty badge
+    "GET /notifications": SIGNED_IN,
+    "POST /notifications/{notification_id:int}/read": SIGNED_IN,
+    "POST /notifications/read-all": SIGNED_IN,
+    "GET /notifications/preferences": SIGNED_IN,
+    "POST /notifications/preferences": SIGNED_IN,
+    "GET /announcements/{announcement_id:int}": SIGNED_IN,
+    "GET /staff/announcements": STAFF,
+    "POST /staff/announcements": STAFF,
+    # dashboard and open data
+    "GET /dashboard": PUBLIC,
+    "GET /api/v1/stats": PUBLIC,
+    "GET /topics.csv": PUBLIC,
+    # topics: read
+    "GET /topics": PUBLIC,
+    "GET /topics/{topic_id:int}": PUBLIC,
+    "GET /api/v1/topics": PUBLIC,
+    "GET /api/v1/topics/{topic_id:int}": PUBLIC,
+    # topics: residents
+    "GET /topics/new": RESIDENTS,
+    "POST /topics": RESIDENTS,
+    "POST /topics/{topic_id:int}/second": RESIDENTS,
+    "POST /topics/{topic_id:int}/stance": RESIDENTS,
+    "POST /topics/{topic_id:int}/comments": RESIDENTS,
+    "POST /topics/{topic_id:int}/comments/{comment_id:int}/flag": RESIDENTS,
+    "POST /topics/{topic_id:int}/comments/{comment_id:int}/guidance": PARTY,
+    "POST /topics/{topic_id:int}/ratings": RESIDENTS_OR_REPRESENTATIVES,
+    "POST /topics/{topic_id:int}/supervision": RESIDENTS_OR_REPRESENTATIVES,
+    # topics: committee and staff
+    "GET /committee/screening": COMMITTEE,
+    "POST /topics/{topic_id:int}/comments/{comment_id:int}/pin": COMMITTEE,
+    "POST /topics/{topic_id:int}/comments/{comment_id:int}/hide": COMMITTEE,
+    "POST /topics/{topic_id:int}/actions/{action:str}": COMMITTEE_OR_STAFF,
+    "POST /topics/{topic_id:int}/evaluation/end": STAFF,
+    "POST /topics/{topic_id:int}/progress": STAFF,
+    # votes: public
+    "GET /votes": PUBLIC,
+    "GET /votes/{vote_id:int}": PUBLIC,
+    "GET /votes/{vote_id:int}/receipt": PUBLIC,
+    "GET /votes/{vote_id:int}/results.csv": PUBLIC,
+    "GET /api/v1/votes": PUBLIC,
+    "GET /api/v1/votes/{vote_id:int}": PUBLIC,
+    "GET /api/v1/votes/{vote_id:int}/results": PUBLIC,
+    "GET /api/v1/votes/{vote_id:int}/ballots": PUBLIC,
+    # votes: representatives
+    "GET /votes/{vote_id:int}/ballot": REPRESENTATIVES,
+    "POST /votes/{vote_id:int}/ballot": REPRESENTATIVES,
+    "POST /votes/{vote_id:int}/ballot/count": REPRESENTATIVES,
+    "POST /votes/{vote_id:int}/ballot/review": REPRESENTATIVES,
+    "POST /votes/{vote_id:int}/reviews": REPRESENTATIVES,
+    # votes: staff
+    "GET /staff/votes": STAFF,
+    "POST /staff/votes": STAFF,
+    "GET /staff/votes/{vote_id:int}": STAFF,
+    "POST /staff/votes/{vote_id:int}/settings": STAFF,
+    "POST /staff/votes/{vote_id:int}/candidates": STAFF,
+    "POST /staff/votes/{vote_id:int}/candidates/from-projects": STAFF,
+    "POST /staff/votes/{vote_id:int}/candidates/{candidate_id:int}/remove": STAFF,
+    "POST /staff/votes/{vote_id:int}/roll": STAFF,
+    "POST /staff/votes/{vote_id:int}/roll/{user_id:int}/remove": STAFF,
+    "POST /staff/votes/{vote_id:int}/roll/csv": STAFF,
+    "POST /staff/votes/{vote_id:int}/open": STAFF,
+    "POST /staff/votes/{vote_id:int}/close": STAFF,
+    "POST /staff/votes/{vote_id:int}/publish": STAFF,
+    "POST /staff/votes/{vote_id:int}/runoff": STAFF,
+}
+
+# Not application routes: the static files router and the OpenAPI schema, by name.
+SKIPPED_HANDLER_NAMES = {"static", "static/head"}
+SKIPPED_PATHS = {"/api/schema", "/api/schema/openapi.json", "/api/schema/{path:str}"}
+
+# Requests that end or replace the session run on a fresh client, so the role's own stays signed in.
+SESSION_CHANGING = {"POST /auth/logout", "POST /auth/login"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+# Which object fills a path parameter, per entry (else DEFAULT_PARAMS by name).
+DEFAULT_PARAMS = {
+    "topic_id": "topic_discussing",
+    "comment_id": "comment",
+    "vote_id": "vote_published",
+    "user_id": "target_user",
+    "request_id": "role_request",
+    "announcement_id": "announcement",
+    "candidate_id": "candidate",
+}
+PARAMS: dict[str, dict[str, str]] = {
+    "POST /topics/{topic_id:int}/second": {"topic_id": "topic_proposed"},
+    "POST /topics/{topic_id:int}/comments/{comment_id:int}/guidance": {"comment_id": "party_comment"},
+    "POST /topics/{topic_id:int}/actions/{action:str}": {"topic_id": "topic_proposed"},
+    "POST /topics/{topic_id:int}/evaluation/end": {"topic_id": "topic_evaluating"},
+    "POST /topics/{topic_id:int}/progress": {"topic_id": "topic_implementing"},
+    "POST /topics/{topic_id:int}/supervision": {"topic_id": "topic_implementing"},
+    "POST /topics/{topic_id:int}/ratings": {"topic_id": "topic_evaluating"},
+    "GET /votes/{vote_id:int}/ballot": {"vote_id": "vote_open"},
+    "POST /votes/{vote_id:int}/ballot": {"vote_id": "vote_open"},
+    "POST /votes/{vote_id:int}/ballot/count": {"vote_id": "vote_open"},
+    "POST /votes/{vote_id:int}/ballot/review": {"vote_id": "vote_open"},
+    "GET /staff/votes/{vote_id:int}": {"vote_id": "vote_draft"},
+    "POST /staff/votes/{vote_id:int}/settings": {"vote_id": "vote_draft"},
+    "POST /staff/votes/{vote_id:int}/candidates": {"vote_id": "vote_draft"},
+    "POST /staff/votes/{vote_id:int}/candidates/from-projects": {"vote_id": "vote_draft"},
+    "POST /staff/votes/{vote_id:int}/candidates/{candidate_id:int}/remove": {"vote_id": "vote_draft"},
+    "POST /staff/votes/{vote_id:int}/roll": {"vote_id": "vote_draft"},
+    "POST /staff/votes/{vote_id:int}/roll/{user_id:int}/remove": {"vote_id": "vote_draft", "user_id": "roll_user"},
+    "POST /staff/votes/{vote_id:int}/roll/csv": {"vote_id": "vote_draft"},
+    "POST /staff/votes/{vote_id:int}/open": {"vote_id": "vote_draft"},
+    "POST /staff/votes/{vote_id:int}/close": {"vote_id": "vote_open"},
+    "POST /staff/votes/{vote_id:int}/publish": {"vote_id": "vote_open"},
+}
+LITERAL_PARAMS = {"code": "en", "role": "representative", "action": "open_discussion"}
+
+# A plausible form for some entries, so an allowed role reaches past the first check.
+FORMS: dict[str, dict] = {
+    "POST /topics/{topic_id:int}/stance": {"stance": "support"},
+    "POST /topics/{topic_id:int}/comments": {"body": "Matrix check comment."},
+    "POST /topics/{topic_id:int}/comments/{comment_id:int}/hide": {"reason": "Off topic for this discussion."},
+    "POST /topics/{topic_id:int}/supervision": {"body": "Supervision note from the matrix check."},
+    "POST /topics/{topic_id:int}/ratings": {"value": "satisfied"},
+    "POST /topics/{topic_id:int}/progress": {"percent": "10", "note": "Started.", "on_date": ""},
+    "POST /staff/users/{user_id:int}/roles": {"role": "committee"},
+    "POST /account/role-requests": {"role": "representative", "note": "matrix"},
+    "POST /staff/announcements": {"title": "Matrix check", "body": "An announcement.", "everyone": "1"},
+}
+
+
+# Allowed at the guard, refused by the domain with 403 for a reason of its own (SPEC §3: only
+# representatives on the vote's roll cast and review; an admin is on no roll here).
+DOMAIN_403 = {
+    ("GET /votes/{vote_id:int}/ballot", "admin"): "not on the roll",
+    ("POST /votes/{vote_id:int}/ballot", "admin"): "not on the roll",
+    ("POST /votes/{vote_id:int}/ballot/count", "admin"): "not on the roll",
+    ("POST /votes/{vote_id:int}/ballot/review", "admin"): "not on the roll",
+    ("POST /votes/{vote_id:int}/reviews", "admin"): "not on the roll",
+}
+GUARD_MESSAGES = ("This needs one of these roles", "awaiting verification")
+
+
+def _guard_refusal(response) -> bool:
+    return any(m in response.text for m in GUARD_MESSAGES)
+
+
+def _is_auto_options(handler) -> bool:
+    return getattr(getattr(handler, "fn", None), "__name__", "") == "options_handler"
+
+
+def app_entries(app) -> set[str]:
+    """'METHOD /path' for every HTTP handler of the app (less the skipped ones and Litestar's automatic OPTIONS)."""
+    from litestar.routes import HTTPRoute
+
+    found = set()
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path in SKIPPED_PATHS:
+            continue
+        for method, value in route.route_handler_map.items():
+            handler = value[0] if isinstance(value, tuple) else value
+            if handler.name in SKIPPED_HANDLER_NAMES or (method == "OPTIONS" and _is_auto_options(handler)):
+                continue
+            found.add(f"{method} {route.path}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def world(app, community):
+    w = build_world(app, community)
+    yield w
+    w.close()
+
+
+def test_every_route_has_an_entry(app):
+    routes = app_entries(app)
+    missing = sorted(routes - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - routes)
+    assert not missing, f"new route without an entry in the matrix: {missing}"
+    assert not stale, f"matrix entries for routes the app no longer has: {stale}"
+    # the skipped routes exist, so skipping them by name still means something
+    names = {h.name for r in app.routes for h in getattr(r, "route_handlers", [])}
+    assert SKIPPED_HANDLER_NAMES & names
+    assert SKIPPED_PATHS <= {r.path for r in app.routes}
+
+
+def _url(key: str, world, role: str) -> str:
+    method, template = key.split(" ", 1)
+    overrides = PARAMS.get(key, {})
+
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        if name in LITERAL_PARAMS:
+            return LITERAL_PARAMS[name]
+        if name == "notification_id":
+            return str(world.notification_of.get(role, world.ids["any_notification"]))
+        return str(world.ids[overrides.get(name, DEFAULT_PARAMS[name])])
+
+    return re.sub(r"\{(\w+):\w+\}", fill, template)
+
+
+def _send(client, method: str, url: str, data: dict | None):
+    if method in SAFE_METHODS:
+        return client.request(method, url, csrf=False)
+    return client.request(method, url, data=data or {})
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_matrix_entry(key, world):
+    method, _template = key.split(" ", 1)
+    allowed = MATRIX[key]
+    problems = []
+    for role in ROLES:
+        url = _url(key, world, role)
+        fresh = key in SESSION_CHANGING
+        client = world.fresh_client(role) if fresh else world.client(role)
+        data = dict(FORMS.get(key, {}))
+        if key == "POST /auth/login":
+            data = {"username": world.users[role] or "nobody-here", "password": "test-password-1", "next": "/"}
+        try:
+            before = db_fingerprint() if method not in SAFE_METHODS and role not in allowed else None
+            r = _send(client, method, url, data)
+            where = f"{role}: {method} {url} -> {r.status_code}"
+            if r.status_code >= 500:
+                problems.append(f"{where} (server error)")
+            elif role in allowed:
+                if r.status_code == 401 or (r.status_code == 403 and _guard_refusal(r)):
+                    problems.append(f"{where}, but the matrix allows {role}")
+                elif r.status_code == 403 and (key, role) not in DOMAIN_403:
+                    problems.append(f"{where}: a domain-level 403 not listed in DOMAIN_403")
+            else:
+                if role == "visitor":
+                    location = r.headers.get("location", "")
+                    if r.status_code != 303 or not location.startswith("/auth/login"):
+                        problems.append(f"{where} (location {location!r}), expected 303 to /auth/login")
+                elif r.status_code != 403 or not _guard_refusal(r):
+                    problems.append(f"{where}, expected the guard's 403")
+                if before is not None and db_fingerprint() != before:
+                    problems.append(f"{where}: a refused {method} changed the database")
+        finally:
+            if fresh:
+                client.tc.__exit__(None, None, None)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_world_is_what_the_matrix_assumes(world):
+    """The roles really hold what their names say (so an 'allowed' pass means something)."""
+    from consult.accounts.services import load_viewer
+    from tests.conftest import user_id
+
+    for role in ROLES[2:]:
+        v = run_viewer(load_viewer, user_id(world.users[role]))
+        assert role in v.granted and v.verified
+    v = run_viewer(load_viewer, user_id(world.users["unverified"]))
+    assert not v.granted and not v.verified
+    assert world.client("visitor").get("/account").status_code == 303
+    for role in ROLES[1:]:
+        assert world.client(role).get("/account").status_code == 200, role
+
+
+def run_viewer(load_viewer, uid):
+    from tests.conftest import run
+
+    return run(load_viewer(uid))
+
+
+def test_drafts_are_hidden_from_everyone_but_staff(world):
+    """Beyond the guards: a draft vote's pages and JSON are not public (SPEC §3: public from leaving draft)."""
+    vote_id = world.ids["vote_draft"]
+    for role in ROLES:
+        c = world.client(role)
+        for url in (f"/votes/{vote_id}", f"/api/v1/votes/{vote_id}"):
+            status = c.get(url).status_code
+            if role in STAFF and not url.startswith("/api/"):
+                assert status == 200, (role, url, status)
+            else:
+                assert status == 404, (role, url, status)
