@@ -14,7 +14,6 @@ from litestar import Request, Response, get
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
-from consult.accounts.guards import viewer_of
 from consult.dashboard import domain
 from consult.dashboard import services as svc
 from consult.dashboard.domain import Stats, StatsFilters
@@ -22,7 +21,7 @@ from consult.topics import services as topics_svc
 from consult.topics.domain import DEFAULT_THRESHOLD, STATE_LABELS, TopicState
 from consult.web.i18n import gettext as _
 from consult.web.i18n import get_locale
-from consult.web.forms import MAX_ID, id_text_or_blank
+from consult.web.forms import MAX_ID
 from consult.web.templating import render
 
 CSV_MAX_ROWS = 100_000
@@ -114,9 +113,9 @@ async def topics_csv(
 ) -> Response[bytes]:
     """The public topic list (问题清单) as CSV (UTF-8 with BOM, for Excel), with the same
     filters and sort as ``/topics``; every matching topic, not one page."""
-    viewer = viewer_of(request)
-    mine_id = viewer.id if mine and viewer.signed_in else None
-    filters = topics_svc.TopicFilters.parse(q, topic_state, category, id_text_or_blank(grid), flag, sort, mine_id)
+    from consult.topics.controllers import list_filters
+
+    filters = list_filters(request, q, topic_state, category, grid, flag, sort, mine)
     result = await topics_svc.list_topics(filters, page=1, per_page=CSV_MAX_ROWS)
     base = str(request.base_url).rstrip("/")
     yes, no = _("yes"), _("no")

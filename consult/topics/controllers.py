@@ -215,7 +215,8 @@ def _query_string(params: dict) -> str:
     return ("?" + urlencode(clean)) if clean else ""
 
 
-def _filters(request: Request, q: str, state: str, category: str, grid: str, flag: str, sort: str, mine: str):
+def list_filters(request: Request, q: str, state: str, category: str, grid: str, flag: str, sort: str, mine: str):
+    """The public list's filters from its query parameters (also used by /topics.csv)."""
     viewer = viewer_of(request)
     mine_id = viewer.id if mine and viewer.signed_in else None
     return svc.TopicFilters.parse(q, state, category, id_text_or_blank(grid), flag, sort, mine_id)
@@ -234,7 +235,7 @@ async def list_topics(
     page: FromQuery[int] = 1,
 ) -> Template:
     await _close_due_throttled()
-    filters = _filters(request, q, topic_state, category, grid, flag, sort, mine)
+    filters = list_filters(request, q, topic_state, category, grid, flag, sort, mine)
     result = await svc.list_topics(filters, page)
     return render(
         request,
