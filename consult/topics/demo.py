@@ -227,11 +227,9 @@ async def load(scale: int = 0) -> str:
         await svc.rate_topic(res, tid, "satisfied", "晚上亮多了。")
         await svc.rate_topic(rep, tid, "basically_satisfied", "")
 
-    extra = await load_scale(scale)
-    if not created and not extra:
+    if not created:
         return ""
-    line = f"Demo topics: {created} created (every state of the loop, one closed after second handling)."
-    return line + (f" {extra} extra topics for load tests." if extra else "")
+    return f"Demo topics: {created} created (every state of the loop, one closed after second handling)."
 
 
 async def _decide_now(topic_id: int, today) -> None:
@@ -241,43 +239,3 @@ async def _decide_now(topic_id: int, today) -> None:
 
     async with db.transaction():
         await _decide(topic_id, today, None, SYSTEM_ROLES)
-
-
-async def load_scale(count: int) -> int:
-    """``count`` extra topics for load tests (bulk insert; titles 示例议题 N). Idempotent."""
-    import random
-
-    from consult.accounts.tables import Category
-    from consult.topics.tables import TopicEvent, TopicSecond
-
-    if count <= 0:
-        return 0
-    existing = await Topic.count().where(Topic.title.like("示例议题 %"))
-    if existing >= count:
-        return 0
-    places = await load_base_places()
-    users = [r["id"] for r in await User.select(User.id).where(User.username.like("demo_%"))]
-    categories = [r["id"] for r in await Category.select(Category.id)]
-    rng = random.Random(20261125)
-    states = ["proposed", "discussing", "rejected", "closed"]
-    made = 0
-    for start in range(existing, count, 500):
-        rows = []
-        for i in range(start, min(count, start + 500)):
-            rows.append(Topic(
-                title=f"示例议题 {i + 1}", description=f"用于负载测试的示例议题，编号 {i + 1}。",
-                category=rng.choice(categories), grid=rng.choice(places["grids"]), author=rng.choice(users),
-                state=rng.choice(states),
-            ))
-        inserted = await Topic.insert(*rows).returning(Topic.id)
-        events, seconds = [], []
-        for row, topic in zip(inserted, rows):
-            events.append(TopicEvent(topic=row["id"], actor=topic.author, action="propose", to_state="proposed"))
-            for user in rng.sample(users, k=rng.randint(0, min(3, len(users)))):
-                if user != topic.author:
-                    seconds.append(TopicSecond(topic=row["id"], user=user))
-        await TopicEvent.insert(*events)
-        if seconds:
-            await TopicSecond.insert(*seconds)
-        made += len(rows)
-    return made
