@@ -26,6 +26,19 @@ def sqlite_path(url: str) -> str:
     return path or "consult.sqlite"
 
 
+def _execute_fetchall(raw: sqlite3.Connection, query: str, args) -> list:
+    """Run on the connection's own thread: the statement, its rows, and the commit
+    (a no-op in autocommit mode unless the statement opened a transaction)."""
+    cursor = raw.execute(query, args)
+    try:
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    if raw.in_transaction:
+        raw.commit()
+    return rows
+
+
 class PooledSQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine opens a new connection (a new thread, a fresh schema parse)
     for every query outside a transaction: about 1 ms each, most of a page's time (a topic
@@ -37,7 +50,7 @@ class PooledSQLiteEngine(SQLiteEngine):
 
     __slots__ = ("_idle", "_keep")
 
-    def __init__(self, *args, keep: int = 4, **kwargs) -> None:
+    def __init__(self, *args, keep: int = 16, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._idle: list = []
         self._keep = keep
@@ -59,14 +72,16 @@ class PooledSQLiteEngine(SQLiteEngine):
             args = []
         conn = await self._take()
         try:
-            async with conn.execute(query, args) as cursor:
-                await conn.commit()
-                if query_type == "insert" and self.get_version_sync() < 3.35:
+            if query_type == "insert" and self.get_version_sync() < 3.35:
+                async with conn.execute(query, args) as cursor:
+                    await conn.commit()
                     assert table is not None
                     pk = await self._get_inserted_pk(cursor, table)
                     result = [{table._meta.primary_key._meta.db_column_name: pk}]
-                else:
-                    result = await cursor.fetchall()
+            else:
+                # One trip to the connection's thread instead of four (execute, commit,
+                # fetchall, close): each trip costs more than a small indexed query.
+                result = await conn._execute(_execute_fetchall, conn._conn, query, args)
         except BaseException:
             await conn.close()
             raise
@@ -197,6 +212,9 @@ def use_database(url: str) -> Engine:
     for table in all_tables():
         table._meta.db = engine
     _current = engine
+    from consult.cache import clear_all
+
+    clear_all()  # revisions of another database describe other data
     return engine
 
 

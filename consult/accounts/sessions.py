@@ -22,6 +22,7 @@ from consult.accounts.tables import SessionRecord
 
 ROTATE_KEY = "consult.new_session_id"
 LOADED_KEY = "consult.loaded_session"
+DEFER_ID_KEY = "consult.defer_session_id"
 
 
 def _now() -> datetime:
@@ -119,6 +120,11 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         new_id = connection.scope.get(ROTATE_KEY)  # type: ignore[call-overload]
         if new_id:
             return new_id
+        if connection.scope.pop(DEFER_ID_KEY, False):  # type: ignore[typeddict-item]
+            # Litestar asks for an id on every request, right after loading the session;
+            # a visitor without a session cookie gets one only if a session is stored
+            # (this method runs again then), not a random id on every page view.
+            return ""
         return super().get_session_id(connection)
 
     async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
@@ -130,6 +136,8 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             if raw is not None:
                 data = self.deserialize_data(raw)
         connection.scope[LOADED_KEY] = raw  # type: ignore[typeddict-unknown-key]
+        if not session_id or session_id == "null":
+            connection.scope[DEFER_ID_KEY] = True  # type: ignore[typeddict-unknown-key]
         return data
 
     async def store_in_message(self, scope_session: ScopeSession, message: Message, connection: ASGIConnection) -> None:

@@ -19,9 +19,12 @@ from urllib.parse import urlencode
 from litestar import MediaType, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
-from markupsafe import escape
+from jinja2_fragments import render_block
+from markupsafe import Markup, escape
 
+from consult.accounts.domain import Viewer
 from consult.accounts.guards import requires, viewer_of
+from consult.cache import RevisionCache
 from consult.topics import domain
 from consult.topics import services as svc
 from consult.topics.domain import (
@@ -39,7 +42,8 @@ from consult.topics.domain import (
 )
 from consult.web.forms import form_data, id_text_or_blank
 from consult.web.i18n import gettext as _
-from consult.web.templating import flash, is_htmx, redirect, render
+from consult.web import i18n
+from consult.web.templating import ENVIRONMENT, base_context, flash, is_htmx, redirect, render
 
 log = logging.getLogger("consult.topics")
 
@@ -193,7 +197,43 @@ async def _detail_context(request: Request, topic_id: int, **extra: Any) -> dict
         "hide_form": {},
     }
     ctx.update(extra)
+    ctx["threads_html"] = _shared_threads_html(request, ctx, viewer)
     return ctx
+
+
+_THREADS_HTML = RevisionCache("topic_threads_html", size=256)
+_RESULTS_HTML = RevisionCache("topic_results_html", size=256)
+
+
+def _results_html(request: Request, ctx: dict) -> Markup:
+    """The list's result rows are the same for every viewer: the HTML is remembered under
+    exactly what it is made of (every shown value of every row, the page, the filters
+    and the language), so it can never show anything else."""
+    key = (
+        i18n.get_locale(), ctx["total"], ctx["page"], ctx["has_prev"], ctx["has_next"],
+        tuple(sorted(ctx["params"].items())), tuple(tuple(row.items()) for row in ctx["rows"]),
+    )
+    html = _RESULTS_HTML.get(key)
+    if html is None:
+        page = {**base_context(request), **ctx}
+        html = _RESULTS_HTML.put(key, Markup(render_block(ENVIRONMENT, "topics/list.html", "results_body", page)))
+    return html
+
+
+def _shared_threads_html(request: Request, ctx: dict, viewer: Viewer) -> Markup | None:
+    """The comments as a viewer with no comment actions sees them (visitors, and everyone
+    once a discussion is closed) are the same HTML for all such viewers: render them once
+    per content revision and language. None: render them for this viewer."""
+    can = ctx["can"]
+    if ctx["revision"] is None or viewer.has("committee") or ctx["reply_to"] is not None or ctx["hide_errors"] \
+            or any(can[a] for a in ("flag", "mark_guidance", "pin", "hide", "reply")):
+        return None
+    key = (ctx["revision"], ctx["topic"]["id"], i18n.get_locale())
+    html = _THREADS_HTML.get(key)
+    if html is None:
+        page = {**base_context(request), **ctx}
+        html = _THREADS_HTML.put(key, Markup(render_block(ENVIRONMENT, "topics/detail.html", "threads", page)))
+    return html
 
 
 def _after(request: Request, topic_id: int, message: str, anchor: str = "") -> Response:
@@ -237,17 +277,19 @@ async def list_topics(
     await _close_due_throttled()
     filters = list_filters(request, q, topic_state, category, grid, flag, sort, mine)
     result = await svc.list_topics(filters, page)
+    ctx = {
+        **result,
+        "filters": filters,
+        "params": filters.params(),
+        "categories": await svc.category_choices(),
+        "grids": await svc.grid_choices(),
+        "labels": _labels(),
+    }
+    ctx["results_html"] = _results_html(request, ctx)
     return render(
         request,
         "topics/list.html",
-        {
-            **result,
-            "filters": filters,
-            "params": filters.params(),
-            "categories": await svc.category_choices(),
-            "grids": await svc.grid_choices(),
-            "labels": _labels(),
-        },
+        ctx,
         block="results",
         push_url="/topics" + _query_string({**filters.params(), "page": page if page > 1 else ""}),
     )

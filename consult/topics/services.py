@@ -46,6 +46,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from consult import audit, db
+from consult.cache import RevisionCache, content_revision
 from consult.accounts.domain import Viewer
 from consult.accounts.tables import Category, Grid, User
 from consult.errors import NotFound, Refused
@@ -238,14 +239,29 @@ async def _transition(
 # ---------------------------------------------------------------- choices
 
 
+_CHOICES_CACHE = RevisionCache("topic_choices", size=8)
+
+
+async def _choices(name: str, query) -> list[dict]:
+    revision = await content_revision()
+    rows = _CHOICES_CACHE.get((revision, name)) if revision is not None else None
+    if rows is None:
+        rows = await query
+        if revision is not None:
+            _CHOICES_CACHE.put((revision, name), rows)
+    return rows
+
+
 async def category_choices() -> list[dict]:
-    return await Category.select(Category.id, Category.slug, Category.name_zh, Category.name_en).where(
-        Category.active == True  # noqa: E712
-    ).order_by(Category.position)
+    """Active categories in their order (shared per content revision: read-only)."""
+    return await _choices("categories", Category.select(
+        Category.id, Category.slug, Category.name_zh, Category.name_en
+    ).where(Category.active == True).order_by(Category.position))  # noqa: E712
 
 
 async def grid_choices() -> list[dict]:
-    return await Grid.select(Grid.id, Grid.name).order_by(Grid.id)
+    """Grids by id (shared per content revision: read-only)."""
+    return await _choices("grids", Grid.select(Grid.id, Grid.name).order_by(Grid.id))
 
 
 # ---------------------------------------------------------------- propose, second, stance
@@ -853,11 +869,12 @@ async def list_topics(
     # in the page query made SQLite compute every row's counts before the LIMIT.
     joins = (" JOIN category c ON c.id = t.category" if filters.category else "") + (
         " LEFT JOIN project_sheet p ON p.topic = t.id" if filters.flag == "overdue" else "")
-    counted = await Topic.raw(f"SELECT COUNT(*) AS n FROM topic t{joins}{where_sql}", *args)
+    revision = await content_revision()
+    counted = await _cached_raw(revision, f"SELECT COUNT(*) AS n FROM topic t{joins}{where_sql}", *args)
     total = int(counted[0]["n"])
     sql = LIST_SQL + where_sql + f" ORDER BY {order} LIMIT {{}} OFFSET {{}}"
     args += [per_page, (page - 1) * per_page]
-    rows = [_flags(dict(r), today, now) for r in await Topic.raw(sql, *args)]
+    rows = [_flags(dict(r), today, now) for r in await _cached_raw(revision, sql, *args)]
     for r in rows:
         r["total"] = total
         for key in ("seconds", "support", "oppose", "neutral", "comments"):
@@ -889,15 +906,56 @@ async def _names(user_ids: Iterable[int | None]) -> dict[int, str]:
     return {r["id"]: r["display_name"] for r in rows}
 
 
+_DETAIL_CACHE = RevisionCache("topic_detail", size=512)
+_LIST_CACHE = RevisionCache("topic_list", size=512)
+
+
+async def _cached_raw(revision: int | None, sql: str, *args: Any) -> list[dict]:
+    """``Topic.raw`` remembered per content revision (callers copy rows before changing them)."""
+    if revision is None:
+        return await Topic.raw(sql, *args)
+    key = (revision, sql, args)
+    rows = _LIST_CACHE.get(key)
+    if rows is None:
+        rows = _LIST_CACHE.put(key, await Topic.raw(sql, *args))
+    return rows
+
+
 async def topic_detail(topic_id: int, viewer: Viewer | None = None, today: date | None = None,
                        now: datetime | None = None) -> dict:
-    """Everything the topic page and the API show."""
+    """Everything the topic page and the API show.
+
+    What every viewer sees is read once per content revision (consult/cache.py) and
+    shared: callers treat it as read-only. The flags that depend on the clock and the
+    viewer's own marks are worked out on every call. ``revision`` in the result is the
+    content revision the shared part belongs to (None: not cacheable)."""
     today = today or local_today()
     now = now or utcnow()
+    revision = await content_revision()
+    shared = _DETAIL_CACHE.get((revision, topic_id)) if revision is not None else None
+    if shared is None:
+        shared = await _topic_detail_shared(topic_id)
+        if revision is not None:
+            _DETAIL_CACHE.put((revision, topic_id), shared)
+    topic = shared["topic"]
+    summary = _flags(dict(shared["summary"]), today, now)
+    mine = await _viewer_marks(topic_id, topic["round"], viewer)
+    return {
+        **{k: v for k, v in shared.items() if k != "summary"},
+        "topic": {**topic, **{k: summary[k] for k in (
+            "grid_name", "category", "name_zh", "name_en", "seconds", "support", "oppose", "neutral", "comments",
+            "overdue", "unanswered", "live_deadline")}},
+        "mine": mine,
+        "revision": revision,
+    }
+
+
+async def _topic_detail_shared(topic_id: int) -> dict:
+    """The part of the topic page that is the same for every viewer and every minute."""
     rows = await Topic.raw(LIST_SQL + " WHERE t.id = {}", topic_id)
     if not rows:
         raise NotFound(N_("There is no topic number {topic_id}."), topic_id=topic_id)
-    summary = _flags(dict(rows[0]), today, now)
+    summary = dict(rows[0])
     topic = await _load_topic(topic_id)
     sheet = await ProjectSheet.select().where(ProjectSheet.topic == topic_id).first()
     comments = await TopicComment.select().where(TopicComment.topic == topic_id).order_by(TopicComment.id)
@@ -958,7 +1016,25 @@ async def topic_detail(topic_id: int, viewer: Viewer | None = None, today: date 
     if topic["merged_into"]:
         merged_into = await Topic.select(Topic.id, Topic.title).where(Topic.id == topic["merged_into"]).first()
     merged_from = await Topic.select(Topic.id, Topic.title).where(Topic.merged_into == topic_id).order_by(Topic.id)
+    return {
+        "topic": topic,
+        "summary": summary,
+        "author_name": names.get(topic["author"], ""),
+        "sheet": sheet,
+        "threads": threads,
+        "progress": progress,
+        "latest_percent": progress[0]["percent"] if progress else None,
+        "notes": notes,
+        "events": events,
+        "evaluation": evaluation,
+        "current_tally": rounds.get(topic["round"], {v.value: 0 for v in Rating}),
+        "merged_into": merged_into,
+        "merged_from": merged_from,
+    }
 
+
+async def _viewer_marks(topic_id: int, round_number: int, viewer: Viewer | None) -> dict[str, Any]:
+    """What the signed-in viewer has done on this topic (never cached)."""
     mine: dict[str, Any] = {"seconded": False, "stance": None, "flagged": set(), "rated": False}
     if viewer is not None and viewer.signed_in:
         mine["seconded"] = await TopicSecond.exists().where(
@@ -974,25 +1050,9 @@ async def topic_detail(topic_id: int, viewer: Viewer | None = None, today: date 
         )
         mine["flagged"] = {r["comment"] for r in flagged}
         mine["rated"] = await TopicRating.exists().where(
-            (TopicRating.topic == topic_id) & (TopicRating.user == viewer.id) & (TopicRating.round == topic["round"])
+            (TopicRating.topic == topic_id) & (TopicRating.user == viewer.id) & (TopicRating.round == round_number)
         )
-    return {
-        "topic": {**topic, **{k: summary[k] for k in (
-            "grid_name", "category", "name_zh", "name_en", "seconds", "support", "oppose", "neutral", "comments",
-            "overdue", "unanswered", "live_deadline")}},
-        "author_name": names.get(topic["author"], ""),
-        "sheet": sheet,
-        "threads": threads,
-        "progress": progress,
-        "latest_percent": progress[0]["percent"] if progress else None,
-        "notes": notes,
-        "events": events,
-        "evaluation": evaluation,
-        "current_tally": rounds.get(topic["round"], {v.value: 0 for v in Rating}),
-        "merged_into": merged_into,
-        "merged_from": merged_from,
-        "mine": mine,
-    }
+    return mine
 
 
 # ---------------------------------------------------------------- reading: the committee's queue

@@ -24,6 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from consult import audit, db
+from consult.cache import RevisionCache
 from consult.accounts.domain import Viewer
 from consult.accounts.tables import User
 from consult.errors import NotFound, Refused
@@ -262,9 +263,23 @@ async def election_data(vote: dict) -> dict:
     return data
 
 
+_PUBLISHED_COUNTS = RevisionCache("published_vote_counts", size=64)
+
+
 async def count_vote(vote: dict) -> tuple[dict, counting.CountResult]:
-    data = await election_data(vote)
-    return data, counting.count(counting.parse_election(data))
+    """The election data and its count. A published vote can no longer change (no ballot,
+    candidate or roll entry can be added, changed or removed once it is published), so
+    its count is remembered per (vote, publication time): 100,000 ballots take seconds to
+    read and count, and the result page was doing that on every view. Callers treat the
+    returned data as read-only."""
+    key = (vote["id"], vote["published_at"]) if vote["state"] == VoteState.published else None
+    counted = _PUBLISHED_COUNTS.get(key) if key is not None else None
+    if counted is None:
+        data = await election_data(vote)
+        counted = (data, counting.count(counting.parse_election(data)))
+        if key is not None:
+            _PUBLISHED_COUNTS.put(key, counted)
+    return counted
 
 
 async def published_result(vote_id: int) -> tuple[dict, dict, counting.CountResult]:

@@ -1,0 +1,85 @@
+"""Caches that can never be stale: every entry is keyed on the database's content revision.
+
+The database bumps ``content_revision.value`` in the same transaction as any write to
+the public topic data (triggers, topics migration 0100; at COMMIT on PostgreSQL). A
+reader takes the revision FIRST and then reads the data, so whatever it stores under
+that revision is at least as new as the revision says; a later write changes the
+number and the old entries are simply never asked for again (LRU drops them).
+
+This is per process and needs no coordination between workers: each worker checks the
+same number in the shared database. The cost of a hit is one tiny query instead of a
+page's worth of queries and template work.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Hashable
+
+_MISSING = object()
+
+
+class RevisionCache:
+    """A bounded LRU mapping. Keys must include the revision the value was read at."""
+
+    def __init__(self, name: str, size: int = 256) -> None:
+        self.name = name
+        self.size = size
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+        _ALL.append(self)
+
+    def get(self, key: Hashable, default: Any = None) -> Any:
+        value = self._data.get(key, _MISSING)
+        if value is _MISSING:
+            self.misses += 1
+            return default
+        self._data.move_to_end(key)
+        self.hits += 1
+        return value
+
+    def put(self, key: Hashable, value: Any) -> Any:
+        self._data[key] = value
+        self._data.move_to_end(key)
+        while len(self._data) > self.size:
+            self._data.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+_ALL: list[RevisionCache] = []
+
+
+def clear_all() -> None:
+    """Forget everything (another database was switched in: its revisions mean other data)."""
+    for cache in _ALL:
+        cache.clear()
+
+
+async def content_revision() -> int | None:
+    """The current content revision: read it BEFORE reading the data you cache under it.
+
+    None inside a transaction: what it reads may still be rolled back, and a rolled-back
+    bump would hand its number to the next commit with other data."""
+    from consult.db import engine
+
+    db = engine()
+    if db.current_transaction.get() is not None:
+        return None
+    rows = await db.run_querystring(_REVISION_QUERY)
+    return int(rows[0]["value"])
+
+
+def _revision_query():
+    from piccolo.querystring import QueryString
+
+    return QueryString("SELECT value FROM content_revision WHERE id = 1")
+
+
+_REVISION_QUERY = _revision_query()

@@ -1,0 +1,185 @@
+"""The public pages' caches never show stale or someone else's data.
+
+consult/cache.py keys every shared entry on the database's content revision, which
+triggers bump on every write to the public topic data (topics migration 0100). These
+tests warm the caches as a visitor, change the data in every way a page shows it, and
+look again; they also check that the shared comment HTML is never given to someone who
+can act on comments, nor in the wrong language."""
+
+from __future__ import annotations
+
+import pytest
+
+from consult.topics.piccolo_migrations.topics_0100_content_revision import WATCHED
+from tests.conftest import run, text_of, user_id
+from tests.http.test_topics_helpers import Topics, english
+
+
+@pytest.fixture
+def topics(make_user, community):
+    return Topics(make_user, community)
+
+
+def revision() -> int:
+    from consult.cache import content_revision
+
+    return run(content_revision())
+
+
+def comment_ids(tid):
+    from consult.topics.tables import TopicComment
+
+    return [r["id"] for r in run(TopicComment.select(TopicComment.id).where(TopicComment.topic == tid)
+                                 .order_by(TopicComment.id))]
+
+
+def test_every_public_table_has_its_revision_trigger(app):
+    from consult import db
+
+    if db.is_sqlite():
+        rows = run(db.engine().run_querystring(_qs(
+            "SELECT tbl_name AS t, COUNT(*) AS n FROM sqlite_master "
+            "WHERE type = 'trigger' AND name LIKE 'content_rev_%' GROUP BY tbl_name")))
+        found = {r["t"]: r["n"] for r in rows}
+        assert found == {**{t: 3 for t in WATCHED}, "account": 1}  # insert, update, delete; account: its name
+    else:
+        rows = run(db.engine().run_querystring(_qs(
+            "SELECT c.relname AS t FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid "
+            "WHERE g.tgname LIKE 'content_rev_%' AND g.tgdeferrable AND g.tginitdeferred")))
+        assert sorted(r["t"] for r in rows) == sorted([*WATCHED, "account"])
+
+
+def _qs(sql):
+    from piccolo.querystring import QueryString
+
+    return QueryString(sql)
+
+
+def test_a_write_bumps_the_revision_a_rollback_does_not_and_a_transaction_reads_none(topics, make_user):
+    from consult import db
+    from consult.cache import content_revision
+    from consult.topics.tables import TopicComment
+
+    tid, _ = topics.create("discussing")
+    author = user_id(make_user("resident"))
+    before = revision()
+
+    async def failing_write():
+        async with db.transaction():
+            assert await content_revision() is None  # never cache what may be rolled back
+            await TopicComment.insert(TopicComment(topic=tid, author=author, body="x"))
+            raise RuntimeError("roll back")
+
+    with pytest.raises(RuntimeError):
+        run(failing_write())
+    assert revision() == before and comment_ids(tid) == []
+
+    async def two_writes():
+        async with db.transaction():
+            for body in ("one", "two"):
+                await TopicComment.insert(TopicComment(topic=tid, author=author, body=body))
+
+    run(two_writes())
+    after = revision()
+    assert after > before
+    if not db.is_sqlite():
+        assert after == before + 1  # PostgreSQL: once per transaction, at commit
+
+
+def test_a_visitor_sees_new_comments_hidden_comments_and_new_names_at_once(client, new_client, topics, make_user):
+    from consult.accounts.tables import User
+
+    tid, _ = topics.create("discussing", title="Cachecheck bench by the gate")
+    visitor = english(new_client())
+    assert "No comments yet." in visitor.get(f"/topics/{tid}").text  # warms the page's caches
+    listed = text_of(visitor.get("/topics?q=Cachecheck").text)
+    assert "0 comments" in listed
+
+    writer_name = make_user("resident")
+    writer = new_client()
+    writer.login(writer_name)
+    assert writer.post(f"/topics/{tid}/comments", {"body": "Please paint it green"}).status_code == 303
+    page = visitor.get(f"/topics/{tid}").text
+    assert "Please paint it green" in page and "No comments yet." not in page
+    assert "1 comments" in text_of(visitor.get("/topics?q=Cachecheck").text)
+
+    # the committee hides it: the visitor sees the reason, not the text
+    committee = english(new_client())
+    committee.login(topics.committee)
+    (cid,) = comment_ids(tid)
+    assert committee.post(f"/topics/{tid}/comments/{cid}/hide", {"reason": "Off topic"}).status_code == 303
+    page = visitor.get(f"/topics/{tid}").text
+    assert "Please paint it green" not in page and "Hidden by moderator: Off topic" in page
+
+    # a display name changed straight in the database (no service involved) shows too
+    run(User.update({User.display_name: "Renamed Neighbour"}).where(User.username == writer_name))
+    assert "Renamed Neighbour" in visitor.get(f"/topics/{tid}").text
+    assert "Renamed Neighbour" in visitor.get(f"/api/v1/topics/{tid}").text
+
+
+def test_seconds_and_stances_show_in_the_list_and_on_the_page_at_once(client, new_client, topics, make_user):
+    tid, _ = topics.create("discussing", title="Cachecount streetlight")
+    visitor = english(new_client())
+    assert "0 seconds" in text_of(visitor.get("/topics?q=Cachecount").text)
+    assert "0 seconds" in text_of(visitor.get(f"/topics/{tid}").text)
+    resident = new_client()
+    resident.login(make_user("resident"))
+    assert resident.post(f"/topics/{tid}/second").status_code == 303
+    assert "1 seconds" in text_of(visitor.get("/topics?q=Cachecount").text)
+    assert "1 seconds" in text_of(visitor.get(f"/topics/{tid}").text)
+    assert visitor.get("/api/v1/topics?q=Cachecount").json()["items"][0]["seconds"] == 1
+
+
+def test_shared_comment_html_goes_only_to_viewers_who_cannot_act_and_in_their_language(
+        client, new_client, topics, make_user):
+    tid, _ = topics.create("discussing")
+    party = new_client()
+    party.login(make_user("resident", "party_member"))
+    assert party.post(f"/topics/{tid}/comments", {"body": "Badge comment"}).status_code == 303
+    (cid,) = comment_ids(tid)
+    zh_visitor = new_client()
+    zh_page = zh_visitor.get(f"/topics/{tid}").text  # the shared Chinese HTML is made here
+    assert "Badge comment" in zh_page and "Party member" not in zh_page
+    en_page = english(new_client()).get(f"/topics/{tid}").text
+    assert "Party member" in en_page  # not the Chinese copy
+
+    committee = english(new_client())
+    committee.login(topics.committee)
+    page = committee.get(f"/topics/{tid}").text
+    assert f"/comments/{cid}/hide" in page and f"/comments/{cid}/pin" in page
+    resident = english(new_client())
+    resident.login(make_user("resident"))
+    page = resident.get(f"/topics/{tid}").text
+    assert f"/comments/{cid}/flag" in page and 'name="parent_id"' in page
+    assert f"/comments/{cid}/" not in english(new_client()).get(f"/topics/{tid}").text  # visitors: no forms
+
+
+def test_a_published_vote_is_read_and_counted_once(monkeypatch, client, make_user, new_client):
+    from consult.voting import services
+    from tests.http.test_voting import RECEIPT_RE, cast, open_vote, signed_in
+
+    client.login(make_user("staff"))
+    vote_id, reps, ids = open_vote(client, make_user, n_candidates=3, weights=("1", "2"))
+    receipts = [RECEIPT_RE.search(cast(signed_in(new_client, rep), vote_id, {ids[0]: "approve"}).text).group(0)
+                for rep in reps]
+    assert client.post(f"/staff/votes/{vote_id}/close").status_code == 303
+    reads = []
+    original = services.election_data
+
+    async def counted(vote):
+        reads.append(vote["id"])
+        return await original(vote)
+
+    monkeypatch.setattr(services, "election_data", counted)
+    closed = run(services.get_vote(vote_id))
+    run(services.count_vote(closed))
+    run(services.count_vote(closed))
+    assert reads == [vote_id, vote_id]  # closed, not yet published: counted afresh every time
+    visitor = new_client()
+    assert client.post(f"/staff/votes/{vote_id}/publish").status_code == 303
+    reads.clear()
+    for _ in range(3):
+        page = visitor.get(f"/votes/{vote_id}").text
+        assert all(code in page for code in receipts)
+    assert visitor.get(f"/api/v1/votes/{vote_id}/results").json()["elected"] == [ids[0]]
+    assert reads == [vote_id]  # read and counted once for the three pages and the API
