@@ -83,3 +83,48 @@ def _revision_query():
 
 
 _REVISION_QUERY = _revision_query()
+
+
+# ---------------------------------------------------------------- the triggers (used by migrations)
+
+_BUMP = "UPDATE content_revision SET value = value + 1 WHERE id = 1"
+
+
+async def install_revision_triggers(db, tables: tuple[str, ...], name_only: dict[str, str] | None = None) -> None:
+    """Make every INSERT, UPDATE and DELETE on ``tables`` (and an UPDATE of the column
+    ``name_only[table]`` on those tables) bump the content revision. Creates the revision
+    row and the PostgreSQL function first if no earlier migration did."""
+    from piccolo.engine.sqlite import SQLiteEngine
+
+    await db.run_ddl("CREATE TABLE IF NOT EXISTS content_revision (id INTEGER PRIMARY KEY, value BIGINT NOT NULL)")
+    if not await db.run_querystring(_revision_query()):
+        await db.run_ddl("INSERT INTO content_revision (id, value) VALUES (1, 1)")
+    name_only = name_only or {}
+    if isinstance(db, SQLiteEngine):
+        # SQLite has one writer at a time: a plain row trigger is enough.
+        for table in tables:
+            for verb in ("INSERT", "UPDATE", "DELETE"):
+                await db.run_ddl(f"CREATE TRIGGER content_rev_{table}_{verb.lower()} AFTER {verb} ON {table} "
+                                 f"BEGIN {_BUMP}; END")
+        for table, column in name_only.items():
+            await db.run_ddl(f"CREATE TRIGGER content_rev_{table}_{column} AFTER UPDATE OF {column} ON {table} "
+                             f"BEGIN {_BUMP}; END")
+        return
+    # PostgreSQL: bump at COMMIT (deferred constraint trigger) so the revision row is
+    # always the last lock a transaction takes (no lock-order deadlocks with the rows it
+    # wrote), and only once per transaction (a bulk COPY of 100,000 comments must not
+    # write 100,000 row versions).
+    await db.run_ddl(
+        "CREATE OR REPLACE FUNCTION content_revision_bump() RETURNS trigger AS $$ BEGIN "
+        "IF current_setting('consult.revision_bumped', true) IS DISTINCT FROM 'yes' THEN "
+        f"{_BUMP}; "
+        "PERFORM set_config('consult.revision_bumped', 'yes', true); "
+        "END IF; RETURN NULL; END; $$ LANGUAGE plpgsql"
+    )
+    events = [(t, "INSERT OR UPDATE OR DELETE", t) for t in tables]
+    events += [(t, f"UPDATE OF {c}", f"{t}_{c}") for t, c in name_only.items()]
+    for table, event, name in events:
+        await db.run_ddl(
+            f"CREATE CONSTRAINT TRIGGER content_rev_{name} AFTER {event} ON {table} "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION content_revision_bump()"
+        )

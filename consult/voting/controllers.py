@@ -12,6 +12,7 @@ from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
+from jinja2_fragments import render_block
 from markupsafe import Markup
 
 from consult.accounts.guards import requires, viewer_of
@@ -32,7 +33,8 @@ from consult.voting.labels import (
 )
 from consult.web.forms import field_errors, form_data
 from consult.web.i18n import gettext as _
-from consult.web.templating import flash, redirect, render
+from consult.web import i18n
+from consult.web.templating import ENVIRONMENT, base_context, flash, redirect, render
 
 STAFF = ("staff", "admin")
 REPRESENTATIVE = ("representative",)
@@ -245,38 +247,56 @@ async def list_votes(request: Request) -> Template:
 
 async def _detail_context(request: Request, vote_id: int) -> dict:
     viewer = viewer_of(request)
-    vote = await services.get_vote(vote_id, viewer)
-    candidates = await services.candidates_of(vote_id)
+    shared = await services.vote_page(vote_id, viewer)
+    vote, candidates = shared["vote"], shared["candidates"]
     ctx: dict[str, Any] = {
         "vote": vote, "candidates": candidates, "labels": labels(), "rules": rules_in_words(vote),
         "on_roll": await services.roll_entry_of(vote_id, viewer.id) is not None,
         "has_cast": await services.has_cast(vote_id, viewer.id),
-        "runoff": await services.runoff_of(vote_id), "result": None, "receipts": [], "reviews": {},
-        "parent": None,
+        "runoff": shared["runoff"], "result": None, "receipts": [], "reviews": shared["reviews"],
+        "parent": shared["parent"],
     }
-    if vote["parent"]:
-        ctx["parent"] = await services.get_vote(vote["parent"])
     if vote["state"] == VoteState.published:
         data, result = await services.count_vote(vote)
-        ctx["result"] = result_view(vote, candidates, result)
-        ctx["receipts"] = [b["receipt"] for b in data["ballots"]]  # already read, ordered by receipt
-        ctx["receipts_html"] = _receipts_html(vote, ctx["receipts"])
-        ctx["reviews"] = await services.review_summary(vote_id)
-        ctx["review"] = await services.review_context(viewer, vote_id, counted=(vote, result))
+        published = _published_parts(vote, candidates, data, result)
+        ctx["result"] = published["result"]
+        ctx["receipts"] = published["receipts"]
+        ctx["receipts_html"] = published["receipts_html"]
+        ctx["review"] = await services.review_context(viewer, vote_id, counted=(vote, result), candidates=candidates)
+        ctx["result_html"] = _result_card_html(request, ctx)
     return ctx
 
 
-_RECEIPTS_HTML = RevisionCache("vote_receipts_html", size=64)
+# A published vote never changes (see services.count_vote): what the page builds from its
+# count is made once per vote and publication time.
+_PUBLISHED_PARTS = RevisionCache("published_vote_parts", size=64)
+_RESULT_CARD_HTML = RevisionCache("published_vote_result_html", size=128)
 
 
-def _receipts_html(vote: dict, receipts: list[str]) -> Markup:
-    """The bulletin board's list of every receipt: fixed once the vote is published, and
-    with 100,000 ballots the largest part of the page, so it is built once per vote."""
-    key = (vote["id"], vote["published_at"])
-    html = _RECEIPTS_HTML.get(key)
-    if html is None:
+def _published_parts(vote: dict, candidates: list[dict], data: dict, result: counting.CountResult) -> dict:
+    key = (vote["id"], vote["published_at"], i18n.get_locale())  # the result view holds translated text
+    parts = _PUBLISHED_PARTS.get(key)
+    if parts is None:
+        receipts = [b["receipt"] for b in data["ballots"]]  # already read, ordered by receipt
+        # The bulletin board lists every receipt: with 100,000 ballots the largest part of the page.
         items = Markup("").join(Markup("<li><code>{}</code></li>").format(r) for r in receipts)
-        html = _RECEIPTS_HTML.put(key, Markup('<ul class="plain receipts">{}</ul>').format(items))
+        parts = _PUBLISHED_PARTS.put(key, {
+            "result": result_view(vote, candidates, result),
+            "receipts": receipts,
+            "receipts_html": Markup('<ul class="plain receipts">{}</ul>').format(items),
+        })
+    return parts
+
+
+def _result_card_html(request: Request, ctx: dict) -> Markup:
+    """The result card (table, chart, downloads): the same for everyone, per language;
+    it only mentions whether a runoff round exists yet."""
+    vote = ctx["vote"]
+    key = (vote["id"], vote["published_at"], i18n.get_locale(), ctx["runoff"] is not None)
+    html = _RESULT_CARD_HTML.get(key)
+    if html is None:
+        page = {**base_context(request), **ctx}
+        html = _RESULT_CARD_HTML.put(key, Markup(render_block(ENVIRONMENT, "voting/detail.html", "result_card", page)))
     return html
 
 

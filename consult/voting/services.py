@@ -24,7 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from consult import audit, db
-from consult.cache import RevisionCache
+from consult.cache import RevisionCache, content_revision
 from consult.accounts.domain import Viewer
 from consult.accounts.tables import User
 from consult.errors import NotFound, Refused
@@ -111,10 +111,12 @@ def _is_sqlite() -> bool:
 
 async def _vote(vote_id: int, lock: str | None = None) -> dict:
     """The vote row; inside a transaction on PostgreSQL, locked (lock: "UPDATE" or "SHARE")."""
-    query = Vote.select().where(Vote.id == vote_id)
     if lock and not _is_sqlite():
-        query = query.lock_rows(lock)
-    row = await query.first()
+        row = await Vote.select().where(Vote.id == vote_id).lock_rows(lock).first()
+    else:
+        # the same row as Vote.select() gives, without building that query on every page view
+        rows = await Vote.raw("SELECT * FROM vote WHERE id = {}", vote_id)
+        row = rows[0] if rows else None
     if row is None:
         raise NotFound(N_("There is no such vote."))
     return row
@@ -126,6 +128,32 @@ async def get_vote(vote_id: int, viewer: Viewer | None = None) -> dict:
     if vote["state"] == VoteState.draft and not (viewer and viewer.has("staff", "admin")):
         raise NotFound(N_("There is no such vote."))
     return vote
+
+
+_PAGE_CACHE = RevisionCache("vote_page", size=128)
+
+
+async def vote_page(vote_id: int, viewer: Viewer) -> dict:
+    """What the public vote page shows to everyone: the vote, its candidates, its runoff
+    round and the round it decides, and (once published) the representatives' reviews.
+    Read once per content revision (the vote, candidate and review tables bump it) and
+    shared: callers treat it as read-only. Drafts only for staff."""
+    revision = await content_revision()
+    shared = _PAGE_CACHE.get((revision, vote_id)) if revision is not None else None
+    if shared is None:
+        vote = await _vote(vote_id)
+        shared = {
+            "vote": vote,
+            "candidates": await candidates_of(vote_id),
+            "runoff": await runoff_of(vote_id),
+            "parent": await _vote(vote["parent"]) if vote["parent"] else None,
+            "reviews": await review_summary(vote_id) if vote["state"] == VoteState.published else {},
+        }
+        if revision is not None:
+            _PAGE_CACHE.put((revision, vote_id), shared)
+    if shared["vote"]["state"] == VoteState.draft and not viewer.has("staff", "admin"):
+        raise NotFound(N_("There is no such vote."))
+    return shared
 
 
 async def list_votes(viewer: Viewer) -> list[dict]:
@@ -156,7 +184,7 @@ async def list_votes(viewer: Viewer) -> list[dict]:
 
 
 async def candidates_of(vote_id: int) -> list[dict]:
-    return await Candidate.select().where(Candidate.vote == vote_id).order_by(Candidate.position).order_by(Candidate.id)
+    return await Candidate.raw("SELECT * FROM candidate WHERE vote = {} ORDER BY position, id", vote_id)
 
 
 async def roll_of(vote_id: int) -> list[dict]:
@@ -205,7 +233,8 @@ async def roll_entry_of(vote_id: int, user_id: int | None) -> dict | None:
 
 
 async def runoff_of(vote_id: int) -> dict | None:
-    return await Vote.select(Vote.id, Vote.state, Vote.round).where(Vote.parent == vote_id).first()
+    rows = await Vote.raw("SELECT id, state, round FROM vote WHERE parent = {} ORDER BY id LIMIT 1", vote_id)
+    return rows[0] if rows else None
 
 
 async def available_projects(vote_id: int) -> list[dict] | None:
@@ -708,20 +737,22 @@ async def cast_ballot(viewer: Viewer, vote_id: int, choices: dict[str, str]) -> 
 # ---------------------------------------------------------------- year-end review (人大评)
 
 
-async def review_context(viewer: Viewer, vote_id: int, counted: tuple | None = None) -> dict:
+async def review_context(viewer: Viewer, vote_id: int, counted: tuple | None = None,
+                         candidates: list[dict] | None = None) -> dict:
     """Elected candidates of a published vote and what this representative already rated.
-    ``counted``: the (vote, result) the caller has already counted, so the page counts once."""
+    ``counted``: the (vote, result) the caller has already counted, so the page counts once;
+    ``candidates``: the vote's candidates if the caller has read them already."""
     if counted is not None:
         vote, result = counted
     else:
         vote, _data, result = await published_result(vote_id)
-    by_id = {str(c["id"]): c for c in await candidates_of(vote_id)}
+    by_id = {str(c["id"]): c for c in (candidates if candidates is not None else await candidates_of(vote_id))}
     elected = [by_id[cid] for cid in result.elected]
     mine = {}
     if viewer.signed_in:
         mine = {r["candidate"]: r["rating"] for r in await Review.select(Review.candidate, Review.rating).where(
             (Review.vote == vote_id) & (Review.user == viewer.id))}
-    on_roll = await roll_entry_of(vote_id, viewer.id) is not None
+    on_roll = viewer.has("representative") and await roll_entry_of(vote_id, viewer.id) is not None
     return {"vote": vote, "elected": elected, "mine": mine, "may_review": on_roll and viewer.has("representative")}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from consult.topics.piccolo_migrations.topics_0100_content_revision import WATCHED
+from consult.voting.piccolo_migrations.voting_0004_content_revision import WATCHED as VOTING
 from tests.conftest import run, text_of, user_id
 from tests.http.test_topics_helpers import Topics, english
 
@@ -41,12 +42,12 @@ def test_every_public_table_has_its_revision_trigger(app):
             "SELECT tbl_name AS t, COUNT(*) AS n FROM sqlite_master "
             "WHERE type = 'trigger' AND name LIKE 'content_rev_%' GROUP BY tbl_name")))
         found = {r["t"]: r["n"] for r in rows}
-        assert found == {**{t: 3 for t in WATCHED}, "account": 1}  # insert, update, delete; account: its name
+        assert found == {**{t: 3 for t in WATCHED + VOTING}, "account": 1}  # insert, update, delete; account: its name
     else:
         rows = run(db.engine().run_querystring(_qs(
             "SELECT c.relname AS t FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid "
             "WHERE g.tgname LIKE 'content_rev_%' AND g.tgdeferrable AND g.tginitdeferred")))
-        assert sorted(r["t"] for r in rows) == sorted([*WATCHED, "account"])
+        assert sorted(r["t"] for r in rows) == sorted([*WATCHED, *VOTING, "account"])
 
 
 def _qs(sql):
@@ -183,3 +184,26 @@ def test_a_published_vote_is_read_and_counted_once(monkeypatch, client, make_use
         assert all(code in page for code in receipts)
     assert visitor.get(f"/api/v1/votes/{vote_id}/results").json()["elected"] == [ids[0]]
     assert reads == [vote_id]  # read and counted once for the three pages and the API
+
+
+def test_the_vote_page_shows_reviews_candidates_and_drafts_rightly_with_a_warm_cache(
+        client, make_user, new_client):
+    from tests.http.test_voting import add_candidate, cast, create_vote, open_vote, signed_in  # noqa: F401
+
+    client.login(make_user("staff"))
+    draft = create_vote(client, title="Cache draft vote")
+    assert client.get(f"/votes/{draft}").status_code == 200  # staff warm the cache with the draft
+    visitor = new_client()
+    assert visitor.get(f"/votes/{draft}").status_code == 404  # still hidden from everyone else
+    add_candidate(client, draft, "Cache candidate added later")
+    assert "Cache candidate added later" in client.get(f"/votes/{draft}").text
+
+    vote_id, reps, ids = open_vote(client, make_user, seats="1")
+    voters = [signed_in(new_client, rep) for rep in reps]
+    for v in voters:
+        cast(v, vote_id, {ids[0]: "approve"})
+    client.post(f"/staff/votes/{vote_id}/close")
+    client.post(f"/staff/votes/{vote_id}/publish")
+    assert "满意 1" not in text_of(visitor.get(f"/votes/{vote_id}").text)  # warm: no reviews yet
+    assert voters[0].post(f"/votes/{vote_id}/reviews", {f"r_{ids[0]}": "satisfied"}).status_code == 303
+    assert "满意 1" in text_of(visitor.get(f"/votes/{vote_id}").text)
