@@ -43,22 +43,22 @@ async def roles_of(user_id: int) -> frozenset[str]:
 
 
 async def load_viewer(user_id: int) -> Viewer | None:
-    row = (
-        await User.select(
-            User.id, User.username, User.display_name, User.grid, User.must_change_password, User.active
-        )
-        .where(User.id == user_id)
-        .first()
+    """The account and its roles in one query (this runs on every signed-in request)."""
+    rows = await User.raw(
+        "SELECT a.id, a.username, a.display_name, a.grid, a.must_change_password, a.active, r.role "
+        'FROM account a LEFT JOIN user_role r ON r."user" = a.id WHERE a.id = {}',
+        user_id,
     )
-    if row is None or not row["active"]:
+    if not rows or not rows[0]["active"]:
         return None
+    row = rows[0]
     return Viewer(
         id=row["id"],
         username=row["username"],
         display_name=row["display_name"],
         grid_id=row["grid"],
-        granted=await roles_of(user_id),
-        must_change_password=row["must_change_password"],
+        granted=frozenset(r["role"] for r in rows if r["role"] is not None),
+        must_change_password=bool(row["must_change_password"]),
     )
 
 

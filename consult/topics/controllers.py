@@ -19,7 +19,6 @@ from urllib.parse import urlencode
 from litestar import MediaType, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
-from jinja2_fragments import render_block
 from markupsafe import Markup, escape
 
 from consult.accounts.domain import Viewer
@@ -43,7 +42,7 @@ from consult.topics.domain import (
 from consult.web.forms import form_data, id_text_or_blank
 from consult.web.i18n import gettext as _
 from consult.web import i18n
-from consult.web.templating import ENVIRONMENT, base_context, flash, is_htmx, redirect, render
+from consult.web.templating import fill_csrf, flash, is_htmx, redirect, render, shared_fragment
 
 log = logging.getLogger("consult.topics")
 
@@ -215,25 +214,34 @@ def _results_html(request: Request, ctx: dict) -> Markup:
     )
     html = _RESULTS_HTML.get(key)
     if html is None:
-        page = {**base_context(request), **ctx}
-        html = _RESULTS_HTML.put(key, Markup(render_block(ENVIRONMENT, "topics/list.html", "results_body", page)))
+        html = _RESULTS_HTML.put(key, shared_fragment(request, "topics/list.html", "results_body", ctx))
     return html
+
+
+_COMMENT_ACTIONS = ("flag", "mark_guidance", "pin", "hide", "reply")
 
 
 def _shared_threads_html(request: Request, ctx: dict, viewer: Viewer) -> Markup | None:
-    """The comments as a viewer with no comment actions sees them (visitors, and everyone
-    once a discussion is closed) are the same HTML for all such viewers: render them once
-    per content revision and language. None: render them for this viewer."""
-    can = ctx["can"]
-    if ctx["revision"] is None or viewer.has("committee") or ctx["reply_to"] is not None or ctx["hide_errors"] \
-            or any(can[a] for a in ("flag", "mark_guidance", "pin", "hide", "reply")):
+    """The comments' HTML depends on the data (content revision), the language, which
+    comment actions the viewer has, whether they see flag counts (committee), which of
+    the comments are their own and which they flagged, and the CSRF token. Everything but
+    the token goes into the key, so everyone alike shares one rendering (every visitor;
+    every resident who has not written or flagged here) and the token is filled in per
+    request. None: render for this viewer (an error is being shown in the discussion)."""
+    if ctx["revision"] is None or ctx["reply_to"] is not None or ctx["hide_errors"] or ctx["hide_form"]:
         return None
-    key = (ctx["revision"], ctx["topic"]["id"], i18n.get_locale())
+    can = ctx["can"]
+    actions = tuple(bool(can[a]) for a in _COMMENT_ACTIONS)
+    own = frozenset(
+        c["id"] for t in ctx["threads"] for c in (t, *t["replies"]) if c["author"] == viewer.id
+    ) if viewer.signed_in else frozenset()
+    key = (ctx["revision"], ctx["topic"]["id"], i18n.get_locale(), actions, viewer.has("committee"), own,
+           frozenset(ctx["mine"]["flagged"]))
     html = _THREADS_HTML.get(key)
     if html is None:
-        page = {**base_context(request), **ctx}
-        html = _THREADS_HTML.put(key, Markup(render_block(ENVIRONMENT, "topics/detail.html", "threads", page)))
-    return html
+        html = _THREADS_HTML.put(key, shared_fragment(request, "topics/detail.html", "threads", ctx,
+                                                      csrf_placeholder=True))
+    return fill_csrf(html, request) if any(actions) else html
 
 
 def _after(request: Request, topic_id: int, message: str, anchor: str = "") -> Response:

@@ -1037,21 +1037,20 @@ async def _viewer_marks(topic_id: int, round_number: int, viewer: Viewer | None)
     """What the signed-in viewer has done on this topic (never cached)."""
     mine: dict[str, Any] = {"seconded": False, "stance": None, "flagged": set(), "rated": False}
     if viewer is not None and viewer.signed_in:
-        mine["seconded"] = await TopicSecond.exists().where(
-            (TopicSecond.topic == topic_id) & (TopicSecond.user == viewer.id)
+        rows = await TopicSecond.raw(
+            'SELECT (SELECT COUNT(*) FROM topic_second WHERE topic = {} AND "user" = {}) AS seconded, '
+            '(SELECT value FROM topic_stance WHERE topic = {} AND "user" = {}) AS stance, '
+            '(SELECT COUNT(*) FROM topic_rating WHERE topic = {} AND "user" = {} AND round = {}) AS rated',
+            topic_id, viewer.id, topic_id, viewer.id, topic_id, viewer.id, round_number,
         )
-        stance = await TopicStance.select(TopicStance.value).where(
-            (TopicStance.topic == topic_id) & (TopicStance.user == viewer.id)
-        ).first()
-        mine["stance"] = stance["value"] if stance else None
+        mine["seconded"] = int(rows[0]["seconded"]) > 0
+        mine["stance"] = rows[0]["stance"]
+        mine["rated"] = int(rows[0]["rated"]) > 0
         flagged = await TopicComment.raw(
             'SELECT f.comment FROM comment_flag f JOIN topic_comment c ON c.id = f.comment '
             'WHERE c.topic = {} AND f."user" = {}', topic_id, viewer.id,
         )
         mine["flagged"] = {r["comment"] for r in flagged}
-        mine["rated"] = await TopicRating.exists().where(
-            (TopicRating.topic == topic_id) & (TopicRating.user == viewer.id) & (TopicRating.round == round_number)
-        )
     return mine
 
 

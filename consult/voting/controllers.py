@@ -12,7 +12,6 @@ from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
-from jinja2_fragments import render_block
 from markupsafe import Markup
 
 from consult.accounts.guards import requires, viewer_of
@@ -34,7 +33,7 @@ from consult.voting.labels import (
 from consult.web.forms import field_errors, form_data
 from consult.web.i18n import gettext as _
 from consult.web import i18n
-from consult.web.templating import ENVIRONMENT, base_context, flash, redirect, render
+from consult.web.templating import flash, redirect, render, shared_fragment
 
 STAFF = ("staff", "admin")
 REPRESENTATIVE = ("representative",)
@@ -295,8 +294,7 @@ def _result_card_html(request: Request, ctx: dict) -> Markup:
     key = (vote["id"], vote["published_at"], i18n.get_locale(), ctx["runoff"] is not None)
     html = _RESULT_CARD_HTML.get(key)
     if html is None:
-        page = {**base_context(request), **ctx}
-        html = _RESULT_CARD_HTML.put(key, Markup(render_block(ENVIRONMENT, "voting/detail.html", "result_card", page)))
+        html = _RESULT_CARD_HTML.put(key, shared_fragment(request, "voting/detail.html", "result_card", ctx))
     return html
 
 

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from litestar.template.base import csrf_token
 from markupsafe import Markup, escape
+from jinja2_fragments import render_block
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -80,9 +81,28 @@ def make_environment() -> Environment:
     return env
 
 
+# Stands for the CSRF field in HTML that is cached and shared between people; no user
+# text can contain it (user text is escaped, so it never holds a raw "<").
+CSRF_PLACEHOLDER = "<consult-csrf></consult-csrf>"
+
+
+def _csrf_input(token: str) -> Markup:
+    return Markup('<input type="hidden" name="_csrf_token" value="{}">').format(token)
+
+
 @pass_context
 def _csrf_field(context) -> Markup:
-    return Markup('<input type="hidden" name="_csrf_token" value="{}">').format(escape(csrf_token(context)))
+    if context.get("csrf_placeholder"):
+        return Markup(CSRF_PLACEHOLDER)
+    return _csrf_input(csrf_token(context))
+
+
+def fill_csrf(html: Markup, request: Request) -> Markup:
+    """Put this request's CSRF token into shared HTML rendered with ``csrf_placeholder``."""
+    from litestar.utils.scope.state import ScopeState
+
+    token = ScopeState.from_scope(request.scope).csrf_token or ""
+    return Markup(str(html).replace(CSRF_PLACEHOLDER, str(_csrf_input(token))))
 
 
 def _install_macros(env: Environment) -> None:
@@ -137,11 +157,20 @@ def render(
     return Template(template_name=template, context=ctx, status_code=status_code, headers=headers)
 
 
-def base_context(request: Request) -> dict[str, Any]:
+def shared_fragment(request: Request, template: str, block: str, context: dict[str, Any],
+                    csrf_placeholder: bool = False) -> Markup:
+    """One block of a page rendered for a cache shared between viewers. It leaves the
+    request's one-time messages for the page itself; with ``csrf_placeholder`` its forms
+    carry a placeholder that ``fill_csrf`` replaces with each request's own token."""
+    ctx = {**base_context(request, take_flashes=False), **context, "csrf_placeholder": csrf_placeholder}
+    return Markup(render_block(ENVIRONMENT, template, block, ctx))
+
+
+def base_context(request: Request, take_flashes: bool = True) -> dict[str, Any]:
     from consult.accounts.guards import viewer_of
 
     flashes = []
-    if request.scope.get("session") is not None and "flash" in (request.session or {}):
+    if take_flashes and request.scope.get("session") is not None and "flash" in (request.session or {}):
         flashes = request.session.pop("flash", [])
     return {
         "request": request,

@@ -207,3 +207,54 @@ def test_the_vote_page_shows_reviews_candidates_and_drafts_rightly_with_a_warm_c
     assert "满意 1" not in text_of(visitor.get(f"/votes/{vote_id}").text)  # warm: no reviews yet
     assert voters[0].post(f"/votes/{vote_id}/reviews", {f"r_{ids[0]}": "satisfied"}).status_code == 303
     assert "满意 1" in text_of(visitor.get(f"/votes/{vote_id}").text)
+
+
+def test_residents_share_comment_html_but_each_gets_their_own_buttons_and_csrf_token(
+        client, new_client, topics, make_user):
+    import re
+
+    tid, _ = topics.create("discussing")
+    author = english(new_client())
+    author.login(make_user("resident"))
+    assert author.post(f"/topics/{tid}/comments", {"body": "Author's idea"}).status_code == 303
+    (cid,) = comment_ids(tid)
+    flag_form = f'action="/topics/{tid}/comments/{cid}/flag"'
+
+    first, second, third = (english(new_client()) for _ in range(3))
+    for c in (first, second, third):
+        c.login(make_user("resident"))
+    pages = [c.get(f"/topics/{tid}").text for c in (first, second)]
+    assert all(flag_form in p for p in pages)  # both may flag it: one shared rendering
+    tokens = [set(re.findall(r'name="_csrf_token" value="([^"]+)"', p)) for p in pages]
+    assert tokens[0] == {first.cookies.get("csrftoken")} and tokens[1] == {second.cookies.get("csrftoken")}
+    assert tokens[0] != tokens[1]  # never someone else's token
+    assert "<consult-csrf>" not in pages[0]
+    assert flag_form not in author.get(f"/topics/{tid}").text  # not on one's own comment
+
+    # the form as served works without JavaScript: its own token, no header
+    token = tokens[1].pop()
+    r = second.post(f"/topics/{tid}/comments/{cid}/flag", {"_csrf_token": token}, csrf=False)
+    assert r.status_code == 303
+    assert "You flagged this comment." in second.get(f"/topics/{tid}").text
+    assert "You flagged this comment." not in third.get(f"/topics/{tid}").text
+    assert flag_form in third.get(f"/topics/{tid}").text
+
+
+def test_one_time_messages_survive_the_shared_renderings(client, new_client, topics, make_user, community):
+    """Rendering a shared block must not use up the page's flash message (it once did:
+    the notice after proposing a topic never showed)."""
+    resident = english(new_client())
+    resident.login(make_user("resident"))
+    r = resident.post("/topics", {"title": "Flashcheck a new bench", "description": "A bench by the north gate.",
+                                  "category": "parking", "grid_id": str(community["grids"][0])})
+    assert r.status_code == 303
+    page = resident.get(r.headers["location"]).text
+    assert "The committee will screen it within two days." in page
+    assert "The committee will screen it within two days." not in resident.get(r.headers["location"]).text
+    # a committee action: the page (and its shared comments) is rendered afresh after it
+    tid = int(r.headers["location"].rsplit("/", 1)[1])
+    committee = english(new_client())
+    committee.login(topics.committee)
+    r = committee.post(f"/topics/{tid}/actions/open_discussion", {"end_date": ""})
+    assert r.status_code == 303
+    assert 'role="status"' in committee.get(r.headers["location"]).text

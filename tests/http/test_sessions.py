@@ -65,3 +65,26 @@ def test_idle_session_expires(client, make_user, app):
     data["seen"] = int(time.time()) - 3 * 3600  # idle longer than the 2-hour limit
     run(store.set(sid, msgspec.json.encode(data), expires_in=3600))
     assert client.get("/account").status_code == 303
+
+
+def test_an_expired_stored_session_is_gone_and_a_viewer_has_exactly_their_roles(client, make_user, app):
+    from datetime import datetime, timedelta, timezone
+
+    from consult.accounts.services import load_viewer
+    from consult.accounts.tables import SessionRecord
+    from tests.conftest import user_id
+
+    store = app.stores.get("sessions")
+    run(store.set("expiring", b"{}", expires_in=3600))
+    assert run(store.get("expiring")) == b"{}"
+    past = datetime.now(timezone.utc) - timedelta(seconds=5)
+    run(SessionRecord.update({SessionRecord.expires_at: past}).where(SessionRecord.key.like("%:expiring")))
+    assert run(store.get("expiring")) is None
+    assert run(SessionRecord.count().where(SessionRecord.key.like("%:expiring"))) == 0  # and deleted
+
+    name = make_user("resident", "party_member")
+    viewer = run(load_viewer(user_id(name)))
+    assert viewer.granted == frozenset({"resident", "party_member"}) and viewer.username == name
+    assert viewer.must_change_password is False
+    nobody = run(load_viewer(user_id(make_user())))
+    assert nobody.granted == frozenset()  # an account without roles still signs in
