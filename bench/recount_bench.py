@@ -105,12 +105,18 @@ async def db_tally(ws: Workspace, n_ballots: int, n_candidates: int, seats: int)
         vote = await services.get_vote(vote_id)
         timings = []
         for _ in range(3):
+            services._PUBLISHED_COUNTS.clear()  # measure the reading and counting, not the memo
             t = time.perf_counter()
             data, result = await services.count_vote(vote)
             timings.append(time.perf_counter() - t)
-        print(f"[{ws.engine}] database tally (services.count_vote, as the results page): "
+        print(f"[{ws.engine}] database tally (services.count_vote, read and count): "
               f"{len(data['ballots'])} ballots x {len(data['candidates'])} candidates: best {min(timings):.2f} s, "
               f"runs {', '.join(f'{x:.2f}' for x in timings)}; elected {list(result.elected)}")
+        t = time.perf_counter()
+        for _ in range(100):
+            await services.count_vote(vote)
+        print(f"[{ws.engine}] the same, remembered (every later view of the published result page): "
+              f"{(time.perf_counter() - t) * 1000 / 100:.3f} ms per call")
         return min(timings), max(timings)
     finally:
         await db.close_engine()
