@@ -39,6 +39,37 @@ def _execute_fetchall(raw: sqlite3.Connection, query: str, args) -> list:
     return rows
 
 
+def _settle(future: asyncio.Future, ok: bool, value) -> None:
+    if not future.done():
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
+async def _on_thread(conn, fn, *args):
+    """Run ``fn(*args)`` on the aiosqlite connection's own thread and await its result.
+
+    Like aiosqlite's ``_execute``, except that a result whose event loop has closed in
+    the meantime (a cancelled request at shutdown, a test's loop) is dropped instead of
+    raising in the worker thread, which killed the thread ("Event loop is closed")."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def run() -> None:
+        try:
+            ok, value = True, fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+            ok, value = False, exc
+        try:
+            loop.call_soon_threadsafe(_settle, future, ok, value)
+        except RuntimeError:
+            pass  # the loop is closed: nobody is waiting any more
+
+    conn._tx.put_nowait((None, run))  # aiosqlite's queue: (future, function); None: no reply
+    return await future
+
+
 class PooledSQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine opens a new connection (a new thread, a fresh schema parse)
     for every query outside a transaction: about 1 ms each, most of a page's time (a topic
@@ -81,7 +112,7 @@ class PooledSQLiteEngine(SQLiteEngine):
             else:
                 # One trip to the connection's thread instead of four (execute, commit,
                 # fetchall, close): each trip costs more than a small indexed query.
-                result = await conn._execute(_execute_fetchall, conn._conn, query, args)
+                result = await _on_thread(conn, _execute_fetchall, conn._conn, query, args)
         except BaseException:
             await conn.close()
             raise

@@ -213,6 +213,8 @@ async def verify_residency(actor: Viewer, user_id: int) -> bool:
 
 async def revoke_role(actor: Viewer, user_id: int, role: str) -> bool:
     async with db.transaction():
+        if role not in {r.value for r in Role}:
+            raise Refused(N_("Unknown role."), status_code=400)  # as granting does
         if not can_grant(actor.granted, role):
             raise Refused(N_("You may not grant or revoke this role."), status_code=403)
         if role == Role.admin and user_id == actor.id:

@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import secrets
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -121,6 +122,7 @@ MESSAGES: dict[str, str] = {
 
 # Field messages (no placeholders needed).
 TITLE_MESSAGE = N_("The title must be 4 to 120 characters long.")
+CONTROL_MESSAGE = N_("Must not contain control characters.")
 YEAR_MESSAGE = N_("The year must be between 2000 and 2100.")
 SEATS_MESSAGE = N_("Seats must be a whole number of at least 1.")
 BUDGET_MESSAGE = N_("The budget must be empty or a whole number of yuan, at least 0.")
@@ -246,6 +248,8 @@ def validate_vote_settings(
     title = (title or "").strip()
     if not 4 <= len(title) <= 120:
         errors["title"] = (TITLE_MESSAGE, {})
+    elif any(unicodedata.category(ch) == "Cc" for ch in title):
+        errors["title"] = (CONTROL_MESSAGE, {})
     year_value = _to_int(year)
     if year_value is None or not 2000 <= year_value <= 2100:
         errors["year"] = (YEAR_MESSAGE, {})

@@ -17,6 +17,7 @@ Integrity, in short:
 from __future__ import annotations
 
 import json
+import unicodedata
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -32,6 +33,7 @@ from consult.notifications.domain import Kind as NoticeKind
 from consult.notifications.services import notify
 from consult.voting import counting
 from consult.voting.domain import (
+    CONTROL_MESSAGE,
     Action,
     Secrecy,
     VoteRuleError,
@@ -68,6 +70,9 @@ CANDIDATE_TITLE_MESSAGE = N_("The title must be 4 to 200 characters long.")
 CANDIDATE_DESCRIPTION_MESSAGE = N_("The description must be at most 5000 characters long.")
 CANDIDATE_COST_MESSAGE = N_("The cost must be a whole number of yuan, at least 0.")
 CANDIDATE_SUPPORT_MESSAGE = N_("The support index must be a whole number, at least 0.")
+def _has_control(text: str, allowed: str = "") -> bool:
+    """Control characters (category Cc) other than ``allowed``: invisible, never meant."""
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
 EQUAL_NUMBER_REASON_MESSAGE = N_("Give the reason for an equal-number vote (as many candidates as seats).")
 # Notifications to the representatives on the roll (sent in the transaction that opens / publishes).
 VOTE_OPEN_NOTICE = N_("The vote “{title}” is open: you are on its roll and may cast your ballot.")
@@ -430,9 +435,13 @@ def _candidate_fields(form: dict) -> dict:
     title = (form.get("title") or "").strip()
     if not 4 <= len(title) <= 200:
         errors["title"] = (CANDIDATE_TITLE_MESSAGE, {})
+    elif _has_control(title):
+        errors["title"] = (CONTROL_MESSAGE, {})
     description = (form.get("description") or "").strip()
     if len(description) > 5000:
         errors["description"] = (CANDIDATE_DESCRIPTION_MESSAGE, {})
+    elif _has_control(description, "\n\r\t"):
+        errors["description"] = (CONTROL_MESSAGE, {})
     values = {}
     for name, message in (("cost", CANDIDATE_COST_MESSAGE), ("support", CANDIDATE_SUPPORT_MESSAGE)):
         text = (form.get(name) or "0").strip()

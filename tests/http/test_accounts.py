@@ -168,6 +168,9 @@ def test_verification_flow_staff_verifies_and_grants_requested_role(client, new_
     assert staff.post(f"/staff/users/{uid}/roles/party_member/revoke").status_code == 303
     assert run(roles_of(uid)) == {"resident"}
     assert "role.revoked" in [a["action"] for a in audit_actions(uid)]
+    # a role that does not exist is bad input (400), not a refusal (403), and changes nothing
+    assert staff.post(f"/staff/users/{uid}/roles/emperor/revoke").status_code == 400
+    assert run(roles_of(uid)) == {"resident"}
 
 
 def test_staff_cannot_grant_staff_or_admin_but_admin_can(client, new_client, make_user):

@@ -596,3 +596,30 @@ def test_demo_votes_load_idempotently_with_a_published_result(app, community, ne
     rep = new_client()
     rep.login("demo_rep", password=demo.DEMO_PASSWORD)
     assert rep.get(f"/votes/{opened['id']}/ballot").status_code == 200
+
+
+def test_the_draft_manage_page_has_no_id_twice(staff, make_user):
+    """Two forms there both have a title field: each label must point at its own input."""
+    from collections import Counter
+
+    vote_id = create_vote(staff)
+    page = staff.get(f"/staff/votes/{vote_id}").text
+    ids = Counter(re.findall(r'\sid="([^"]+)"', page))
+    assert [i for i, n in ids.items() if n > 1] == []
+    assert 'for="c-f-title"' in page and 'id="c-f-title"' in page and 'id="f-title"' in page
+
+
+def test_candidate_text_with_control_characters_is_refused_and_nothing_saved(staff):
+    vote_id = create_vote(staff)
+    before = len(candidate_ids(vote_id))
+    r = add_candidate(staff, vote_id, "Bell\x07 tower repairs", expect=400)
+    bad_title = staff.post("/staff/votes", {"title": "Vote\x1b title", "year": "2026", "seats": "1", "basis": "enrolled",
+                                             "threshold": "1/2", "secrecy": "secret", "public_weight": "0",
+                                             "rule": "majority"})
+    assert bad_title.status_code == 400
+    assert "Must not contain control characters." in r.text or "控制字符" in r.text
+    r = staff.post(f"/staff/votes/{vote_id}/candidates",
+                   {"title": "Line breaks are fine", "description": "one\r\ntwo\tthree\x1b[31m", "cost": "5"})
+    assert r.status_code == 400 and len(candidate_ids(vote_id)) == before
+    add_candidate(staff, vote_id, "Line breaks are fine")  # and a clean one goes in
+    assert len(candidate_ids(vote_id)) == before + 1
