@@ -1,7 +1,8 @@
 """Caches that can never be stale: every entry is keyed on the database's content revision.
 
 The database bumps ``content_revision.value`` in the same transaction as any write to
-the public topic data (triggers, topics migration 0100; at COMMIT on PostgreSQL). A
+the data the public pages show (triggers: topics migration 0100, voting migration 0004;
+at COMMIT on PostgreSQL). A
 reader takes the revision FIRST and then reads the data, so whatever it stores under
 that revision is at least as new as the revision says; a later write changes the
 number and the old entries are simply never asked for again (LRU drops them).
@@ -9,6 +10,9 @@ number and the old entries are simply never asked for again (LRU drops them).
 This is per process and needs no coordination between workers: each worker checks the
 same number in the shared database. The cost of a hit is one tiny query instead of a
 page's worth of queries and template work.
+
+Restoring a backup under running workers could bring back a revision number they have
+cached other data under: restart the workers after a restore.
 """
 
 from __future__ import annotations
