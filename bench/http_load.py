@@ -7,8 +7,9 @@
 For each configuration it generates the scale data (`consult demo --scale N`) into a fresh
 database, starts `consult serve`, and drives with `wrk` (Debian: apt-get install wrk), at 32
 connections: /healthz, the public topic list, a topic page with 100 comments and a published
-vote's result page, first as a visitor and then signed in (a session cookie, so every request
-also loads the session from the database). It prints requests/s, p50 and p99 latency per page,
+vote's result page, first as a visitor (no cookie at all, like a first visit: each response
+also makes a CSRF token) and then signed in (the session and CSRF cookies a browser sends, so
+every request also loads the session and the viewer from the database). It prints requests/s, p50 and p99 latency per page,
 and each page's throughput as a ratio to /healthz in the same run.
 
 Targets (issue 6, on the 2-core machine, SQLite with one worker at 10,000 topics): topic list
@@ -69,7 +70,9 @@ async def session_cookie(base: str, username: str) -> str:
 
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         await sign_in(client, username)
-        return f"session={client.cookies.get('session')}"
+        # both cookies a signed-in browser sends: without the CSRF cookie every response
+        # would make a new CSRF token, which no real signed-in browser asks for
+        return f"session={client.cookies.get('session')}; csrftoken={client.cookies.get('csrftoken')}"
 
 
 def bench_config(engine: str, workers: int, topics: int, seconds: int, connections: int, threads: int,

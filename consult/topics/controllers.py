@@ -9,6 +9,7 @@ the whole page with the form at 400, or the 409 page.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -152,6 +153,12 @@ exception_handlers = {
 
 
 def _labels() -> dict:
+    """The pages' labels in the request's language (built once per language: read-only)."""
+    return _labels_in(i18n.get_locale())
+
+
+@functools.lru_cache(maxsize=8)
+def _labels_in(locale: str) -> dict:
     return {
         "states": {s.value: _(STATE_LABELS[s]) for s in TopicState},
         "actions": {str(k): _(v) for k, v in ACTION_LABELS.items()},
