@@ -56,6 +56,24 @@ def signed_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         raise SignInRequired()
 
 
+SEEN_EVERY = 60  # seconds between writes of a session's last-seen time (the idle timeout)
+_seen_marked: dict[tuple, int] = {}
+
+
+def _first_to_mark_seen(key: tuple, now: int) -> bool:
+    """True for the first request of a session in this process to note it as seen this
+    minute. Every request already in flight loaded the same old time: without this, all
+    of them wrote the session at once (32 writes, each a commit, every minute under load:
+    the slowest 1 % of requests took 250 ms instead of 80)."""
+    if _seen_marked.get(key, 0) > now - SEEN_EVERY:
+        return False
+    if len(_seen_marked) > 10_000:
+        for old in [k for k, t in _seen_marked.items() if t <= now - SEEN_EVERY]:
+            del _seen_marked[old]
+    _seen_marked[key] = now
+    return True
+
+
 class ViewerMiddleware:
     """Loads the signed-in user once per request; enforces idle and absolute session timeouts."""
 
@@ -80,7 +98,7 @@ class ViewerMiddleware:
                     session.clear()
                 else:
                     scope[VIEWER_KEY] = viewer  # type: ignore[typeddict-unknown-key]
-                    if now - seen > 60:
+                    if now - seen > SEEN_EVERY and _first_to_mark_seen((session["uid"], created), now):
                         session["seen"] = now
         await self.app(scope, receive, send)
 

@@ -88,3 +88,29 @@ def test_an_expired_stored_session_is_gone_and_a_viewer_has_exactly_their_roles(
     assert viewer.must_change_password is False
     nobody = run(load_viewer(user_id(make_user())))
     assert nobody.granted == frozenset()  # an account without roles still signs in
+
+
+def test_last_seen_is_written_once_a_minute_not_by_every_request_in_flight(client, make_user, app):
+    import time
+
+    import msgspec
+
+    client.login(make_user("resident"))
+    store = app.stores.get("sessions")
+    sid = client.cookies.get("session")
+
+    def stored_seen():
+        return msgspec.json.decode(run(store.get(sid)))["seen"]
+
+    def set_seen(value):
+        data = msgspec.json.decode(run(store.get(sid)))
+        data["seen"] = value
+        run(store.set(sid, msgspec.json.encode(data), expires_in=3600))
+
+    set_seen(int(time.time()) - 90)  # last seen a minute and a half ago
+    assert client.get("/account").status_code == 200
+    assert stored_seen() >= int(time.time()) - 2  # noted as seen now
+    # a request that loaded the session before that write (same old time) must not write it again
+    set_seen(int(time.time()) - 90)
+    assert client.get("/account").status_code == 200
+    assert stored_seen() <= int(time.time()) - 89
