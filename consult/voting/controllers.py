@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from fractions import Fraction
 from typing import Any
@@ -55,6 +56,12 @@ def rule_error_text(exc: VoteRuleError) -> str:
 
 
 def labels() -> dict:
+    """The vote pages' labels in the request's language (built once per language: read-only)."""
+    return _labels_in(i18n.get_locale())
+
+
+@functools.lru_cache(maxsize=8)
+def _labels_in(locale: str) -> dict:
     t = lambda table: {k: _(v) for k, v in table.items()}  # noqa: E731
     return {
         "state": t(STATE_LABELS), "choice": t(CHOICE_LABELS), "status": t(STATUS_LABELS),
@@ -248,10 +255,11 @@ async def _detail_context(request: Request, vote_id: int) -> dict:
     viewer = viewer_of(request)
     shared = await services.vote_page(vote_id, viewer)
     vote, candidates = shared["vote"], shared["candidates"]
+    on_roll, has_cast = await services.standing(vote_id, viewer.id)
     ctx: dict[str, Any] = {
         "vote": vote, "candidates": candidates, "labels": labels(), "rules": rules_in_words(vote),
-        "on_roll": await services.roll_entry_of(vote_id, viewer.id) is not None,
-        "has_cast": await services.has_cast(vote_id, viewer.id),
+        "on_roll": on_roll,
+        "has_cast": has_cast,
         "runoff": shared["runoff"], "result": None, "receipts": [], "reviews": shared["reviews"],
         "parent": shared["parent"],
     }
@@ -261,7 +269,8 @@ async def _detail_context(request: Request, vote_id: int) -> dict:
         ctx["result"] = published["result"]
         ctx["receipts"] = published["receipts"]
         ctx["receipts_html"] = published["receipts_html"]
-        ctx["review"] = await services.review_context(viewer, vote_id, counted=(vote, result), candidates=candidates)
+        ctx["review"] = await services.review_context(viewer, vote_id, counted=(vote, result), candidates=candidates,
+                                                      on_roll=on_roll)
         ctx["result_html"] = _result_card_html(request, ctx)
     return ctx
 

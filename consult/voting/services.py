@@ -231,6 +231,18 @@ async def has_cast(vote_id: int, user_id: int | None) -> bool:
     return await Participation.exists().where((Participation.vote == vote_id) & (Participation.user == user_id))
 
 
+async def standing(vote_id: int, user_id: int | None) -> tuple[bool, bool]:
+    """(on the roll, has cast) for one person, in one query (every signed-in vote page)."""
+    if user_id is None:
+        return False, False
+    rows = await RollEntry.raw(
+        'SELECT (SELECT COUNT(*) FROM roll_entry WHERE vote = {} AND "user" = {}) AS on_roll, '
+        '(SELECT COUNT(*) FROM participation WHERE vote = {} AND "user" = {}) AS has_cast',
+        vote_id, user_id, vote_id, user_id,
+    )
+    return int(rows[0]["on_roll"]) > 0, int(rows[0]["has_cast"]) > 0
+
+
 async def roll_entry_of(vote_id: int, user_id: int | None) -> dict | None:
     if user_id is None:
         return None
@@ -747,10 +759,10 @@ async def cast_ballot(viewer: Viewer, vote_id: int, choices: dict[str, str]) -> 
 
 
 async def review_context(viewer: Viewer, vote_id: int, counted: tuple | None = None,
-                         candidates: list[dict] | None = None) -> dict:
+                         candidates: list[dict] | None = None, on_roll: bool | None = None) -> dict:
     """Elected candidates of a published vote and what this representative already rated.
     ``counted``: the (vote, result) the caller has already counted, so the page counts once;
-    ``candidates``: the vote's candidates if the caller has read them already."""
+    ``candidates``, ``on_roll``: what the caller has read already."""
     if counted is not None:
         vote, result = counted
     else:
@@ -759,9 +771,11 @@ async def review_context(viewer: Viewer, vote_id: int, counted: tuple | None = N
     elected = [by_id[cid] for cid in result.elected]
     mine = {}
     if viewer.signed_in:
-        mine = {r["candidate"]: r["rating"] for r in await Review.select(Review.candidate, Review.rating).where(
-            (Review.vote == vote_id) & (Review.user == viewer.id))}
-    on_roll = viewer.has("representative") and await roll_entry_of(vote_id, viewer.id) is not None
+        mine = {r["candidate"]: r["rating"] for r in await Review.raw(
+            'SELECT candidate, rating FROM review WHERE vote = {} AND "user" = {}', vote_id, viewer.id)}
+    if on_roll is None:
+        on_roll = await roll_entry_of(vote_id, viewer.id) is not None
+    on_roll = on_roll and viewer.has("representative")
     return {"vote": vote, "elected": elected, "mine": mine, "may_review": on_roll and viewer.has("representative")}
 
 
