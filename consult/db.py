@@ -8,6 +8,7 @@ point the whole application at another database at run time.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -47,7 +48,7 @@ def _settle(future: asyncio.Future, ok: bool, value) -> None:
             future.set_exception(value)
 
 
-async def _on_thread(conn, fn, *args):
+async def _on_thread(conn, fn, *args, **kwargs):
     """Run ``fn(*args)`` on the aiosqlite connection's own thread and await its result.
 
     Like aiosqlite's ``_execute``, except that a result whose event loop has closed in
@@ -58,7 +59,7 @@ async def _on_thread(conn, fn, *args):
 
     def run() -> None:
         try:
-            ok, value = True, fn(*args)
+            ok, value = True, fn(*args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
             ok, value = False, exc
         try:
@@ -68,6 +69,22 @@ async def _on_thread(conn, fn, *args):
 
     conn._tx.put_nowait((None, run))  # aiosqlite's queue: (future, function); None: no reply
     return await future
+
+
+@functools.cache
+def _connection_class():
+    import aiosqlite
+
+    class _Connection(aiosqlite.Connection):
+        """aiosqlite's connection, with every call's result handed back through
+        ``_on_thread`` (transactions and cursors too, not only pooled queries)."""
+
+        async def _execute(self, fn, *args, **kwargs):
+            if not self._running or not self._connection:
+                raise ValueError("Connection closed")
+            return await _on_thread(self, fn, *args, **kwargs)
+
+    return _Connection
 
 
 class PooledSQLiteEngine(SQLiteEngine):
@@ -87,9 +104,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         self._keep = keep
 
     async def _open(self):
-        import aiosqlite
-
-        conn = aiosqlite.Connection(lambda: sqlite3.connect(**self.connection_kwargs), 64)
+        conn = _connection_class()(lambda: sqlite3.connect(**self.connection_kwargs), 64)
         thread = getattr(conn, "_thread", None)
         if thread is not None:
             thread.daemon = True
