@@ -714,20 +714,8 @@ async def api_topic(topic_id: FromPath[int]) -> TopicDetail:
         comments=comments,
         timeline=[TimelineEntry(at=e["at"], actor=e["actor_name"], action=e["action"], from_state=e["from_state"],
                                 to_state=e["to_state"], note=e["note"], round=e["round"],
-                                detail=_json_detail(e["detail"])) for e in d["events"]],
+                                detail=e["detail"]) for e in d["events"]],
     )
-
-
-def _json_detail(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    import json
-
-    try:
-        loaded = json.loads(value or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
 
 
 route_handlers = [
