@@ -18,7 +18,7 @@ cached other data under: restart the workers after a restore.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Hashable
+from typing import Any, Awaitable, Callable, Hashable
 
 _MISSING = object()
 
@@ -50,6 +50,23 @@ class RevisionCache:
             self._data.popitem(last=False)
         return value
 
+    def get_or_make(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The value under ``key``, made with ``make()`` and remembered when absent."""
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            value = self.put(key, make())
+        return value
+
+    async def get_or_load(self, key: Hashable | None, load: Callable[[], Awaitable[Any]]) -> Any:
+        """Like ``get_or_make`` for a value read with ``await load()``. A ``None`` key
+        (see ``at``) means: read it, do not remember it."""
+        if key is None:
+            return await load()
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            value = self.put(key, await load())
+        return value
+
     def clear(self) -> None:
         self._data.clear()
 
@@ -58,6 +75,12 @@ class RevisionCache:
 
 
 _ALL: list[RevisionCache] = []
+
+
+def at(revision: int | None, *parts: Hashable) -> tuple | None:
+    """The key of something read at ``revision``; None when there is no revision (inside a
+    transaction), so ``get_or_load`` reads it without remembering it."""
+    return None if revision is None else (revision, *parts)
 
 
 def clear_all() -> None:

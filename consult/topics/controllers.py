@@ -219,10 +219,7 @@ def _results_html(request: Request, ctx: dict) -> Markup:
         i18n.get_locale(), ctx["total"], ctx["page"], ctx["has_prev"], ctx["has_next"],
         tuple(sorted(ctx["params"].items())), tuple(tuple(row.items()) for row in ctx["rows"]),
     )
-    html = _RESULTS_HTML.get(key)
-    if html is None:
-        html = _RESULTS_HTML.put(key, shared_fragment(request, "topics/list.html", "results_body", ctx))
-    return html
+    return _RESULTS_HTML.get_or_make(key, lambda: shared_fragment(request, "topics/list.html", "results_body", ctx))
 
 
 _COMMENT_ACTIONS = ("flag", "mark_guidance", "pin", "hide", "reply")
@@ -244,10 +241,8 @@ def _shared_threads_html(request: Request, ctx: dict, viewer: Viewer) -> Markup 
     ) if viewer.signed_in else frozenset()
     key = (ctx["revision"], ctx["topic"]["id"], i18n.get_locale(), actions, viewer.has("committee"), own,
            frozenset(ctx["mine"]["flagged"]))
-    html = _THREADS_HTML.get(key)
-    if html is None:
-        html = _THREADS_HTML.put(key, shared_fragment(request, "topics/detail.html", "threads", ctx,
-                                                      csrf_placeholder=True))
+    html = _THREADS_HTML.get_or_make(
+        key, lambda: shared_fragment(request, "topics/detail.html", "threads", ctx, csrf_placeholder=True))
     return fill_csrf(html, request) if any(actions) else html
 
 

@@ -46,7 +46,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from consult import audit, db
-from consult.cache import RevisionCache, content_revision
+from consult.cache import RevisionCache, at, content_revision
 from consult.accounts.domain import Viewer
 from consult.accounts.tables import Category, Grid, User
 from consult.errors import NotFound, Refused
@@ -243,13 +243,7 @@ _CHOICES_CACHE = RevisionCache("topic_choices", size=8)
 
 
 async def _choices(name: str, query) -> list[dict]:
-    revision = await content_revision()
-    rows = _CHOICES_CACHE.get((revision, name)) if revision is not None else None
-    if rows is None:
-        rows = await query
-        if revision is not None:
-            _CHOICES_CACHE.put((revision, name), rows)
-    return rows
+    return await _CHOICES_CACHE.get_or_load(at(await content_revision(), name), lambda: query.run())
 
 
 async def category_choices() -> list[dict]:
@@ -912,13 +906,7 @@ _LIST_CACHE = RevisionCache("topic_list", size=512)
 
 async def _cached_raw(revision: int | None, sql: str, *args: Any) -> list[dict]:
     """``Topic.raw`` remembered per content revision (callers copy rows before changing them)."""
-    if revision is None:
-        return await Topic.raw(sql, *args)
-    key = (revision, sql, args)
-    rows = _LIST_CACHE.get(key)
-    if rows is None:
-        rows = _LIST_CACHE.put(key, await Topic.raw(sql, *args))
-    return rows
+    return await _LIST_CACHE.get_or_load(at(revision, sql, args), lambda: Topic.raw(sql, *args).run())
 
 
 async def topic_detail(topic_id: int, viewer: Viewer | None = None, today: date | None = None,
@@ -932,11 +920,7 @@ async def topic_detail(topic_id: int, viewer: Viewer | None = None, today: date 
     today = today or local_today()
     now = now or utcnow()
     revision = await content_revision()
-    shared = _DETAIL_CACHE.get((revision, topic_id)) if revision is not None else None
-    if shared is None:
-        shared = await _topic_detail_shared(topic_id)
-        if revision is not None:
-            _DETAIL_CACHE.put((revision, topic_id), shared)
+    shared = await _DETAIL_CACHE.get_or_load(at(revision, topic_id), lambda: _topic_detail_shared(topic_id))
     topic = shared["topic"]
     summary = _flags(dict(shared["summary"]), today, now)
     mine = await _viewer_marks(topic_id, topic["round"], viewer)

@@ -282,18 +282,18 @@ _RESULT_CARD_HTML = RevisionCache("published_vote_result_html", size=128)
 
 
 def _published_parts(vote: dict, candidates: list[dict], data: dict, result: counting.CountResult) -> dict:
-    key = (vote["id"], vote["published_at"], i18n.get_locale())  # the result view holds translated text
-    parts = _PUBLISHED_PARTS.get(key)
-    if parts is None:
+    def make() -> dict:
         receipts = [b["receipt"] for b in data["ballots"]]  # already read, ordered by receipt
         # The bulletin board lists every receipt: with 100,000 ballots the largest part of the page.
         items = Markup("").join(Markup("<li><code>{}</code></li>").format(r) for r in receipts)
-        parts = _PUBLISHED_PARTS.put(key, {
+        return {
             "result": result_view(vote, candidates, result),
             "receipts": receipts,
             "receipts_html": Markup('<ul class="plain receipts">{}</ul>').format(items),
-        })
-    return parts
+        }
+
+    # the result view holds translated text: one entry per language
+    return _PUBLISHED_PARTS.get_or_make((vote["id"], vote["published_at"], i18n.get_locale()), make)
 
 
 def _result_card_html(request: Request, ctx: dict) -> Markup:
@@ -301,10 +301,7 @@ def _result_card_html(request: Request, ctx: dict) -> Markup:
     it only mentions whether a runoff round exists yet."""
     vote = ctx["vote"]
     key = (vote["id"], vote["published_at"], i18n.get_locale(), ctx["runoff"] is not None)
-    html = _RESULT_CARD_HTML.get(key)
-    if html is None:
-        html = _RESULT_CARD_HTML.put(key, shared_fragment(request, "voting/detail.html", "result_card", ctx))
-    return html
+    return _RESULT_CARD_HTML.get_or_make(key, lambda: shared_fragment(request, "voting/detail.html", "result_card", ctx))
 
 
 @get("/votes/{vote_id:int}", name="votes:detail")

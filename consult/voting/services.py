@@ -25,7 +25,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from consult import audit, db
-from consult.cache import RevisionCache, content_revision
+from consult.cache import RevisionCache, at, content_revision
 from consult.accounts.domain import Viewer
 from consult.accounts.tables import User
 from consult.errors import NotFound, Refused
@@ -143,22 +143,21 @@ async def vote_page(vote_id: int, viewer: Viewer) -> dict:
     round and the round it decides, and (once published) the representatives' reviews.
     Read once per content revision (the vote, candidate and review tables bump it) and
     shared: callers treat it as read-only. Drafts only for staff."""
-    revision = await content_revision()
-    shared = _PAGE_CACHE.get((revision, vote_id)) if revision is not None else None
-    if shared is None:
-        vote = await _vote(vote_id)
-        shared = {
-            "vote": vote,
-            "candidates": await candidates_of(vote_id),
-            "runoff": await runoff_of(vote_id),
-            "parent": await _vote(vote["parent"]) if vote["parent"] else None,
-            "reviews": await review_summary(vote_id) if vote["state"] == VoteState.published else {},
-        }
-        if revision is not None:
-            _PAGE_CACHE.put((revision, vote_id), shared)
+    shared = await _PAGE_CACHE.get_or_load(at(await content_revision(), vote_id), lambda: _vote_page_shared(vote_id))
     if shared["vote"]["state"] == VoteState.draft and not viewer.has("staff", "admin"):
         raise NotFound(N_("There is no such vote."))
     return shared
+
+
+async def _vote_page_shared(vote_id: int) -> dict:
+    vote = await _vote(vote_id)
+    return {
+        "vote": vote,
+        "candidates": await candidates_of(vote_id),
+        "runoff": await runoff_of(vote_id),
+        "parent": await _vote(vote["parent"]) if vote["parent"] else None,
+        "reviews": await review_summary(vote_id) if vote["state"] == VoteState.published else {},
+    }
 
 
 async def list_votes(viewer: Viewer) -> list[dict]:
@@ -319,13 +318,12 @@ async def count_vote(vote: dict) -> tuple[dict, counting.CountResult]:
     read and count, and the result page was doing that on every view. Callers treat the
     returned data as read-only."""
     key = (vote["id"], vote["published_at"]) if vote["state"] == VoteState.published else None
-    counted = _PUBLISHED_COUNTS.get(key) if key is not None else None
-    if counted is None:
+
+    async def read_and_count() -> tuple[dict, counting.CountResult]:
         data = await election_data(vote)
-        counted = (data, counting.count(counting.parse_election(data)))
-        if key is not None:
-            _PUBLISHED_COUNTS.put(key, counted)
-    return counted
+        return data, counting.count(counting.parse_election(data))
+
+    return await _PUBLISHED_COUNTS.get_or_load(key, read_and_count)
 
 
 async def published_result(vote_id: int) -> tuple[dict, dict, counting.CountResult]:
