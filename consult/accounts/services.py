@@ -18,7 +18,7 @@ from consult.accounts.domain import (
     validate_registration,
     validate_role_request,
 )
-from consult.accounts.tables import Category, Grid, RoleRequest, User, UserRole
+from consult.accounts.tables import Grid, RoleRequest, User, UserRole
 from consult.errors import NotFound, RateLimited, Refused
 
 
@@ -31,10 +31,6 @@ def now() -> datetime:
 
 async def grid_choices() -> list[dict]:
     return await Grid.select(Grid.id, Grid.name, Grid.households).order_by(Grid.id)
-
-
-async def category_choices() -> list[dict]:
-    return await Category.select().where(Category.active == True).order_by(Category.position)  # noqa: E712
 
 
 async def roles_of(user_id: int) -> frozenset[str]:

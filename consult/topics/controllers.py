@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 
 from consult.accounts.domain import Viewer
 from consult.accounts.guards import requires, viewer_of
-from consult.cache import RevisionCache
+from consult.cache import RevisionCache, content_revision
 from consult.topics import domain
 from consult.topics import services as svc
 from consult.topics.domain import (
@@ -291,8 +291,7 @@ async def list_topics(
         **result,
         "filters": filters,
         "params": filters.params(),
-        "categories": await svc.category_choices(),
-        "grids": await svc.grid_choices(),
+        **await svc.filter_choices(result["revision"]),
         "labels": _labels(),
     }
     ctx["results_html"] = _results_html(request, ctx)
@@ -315,7 +314,7 @@ async def show_topic(request: Request, topic_id: FromPath[int]) -> Template:
 
 
 async def _new_context(form: dict, errors: dict) -> dict:
-    return {"categories": await svc.category_choices(), "grids": await svc.grid_choices(), "form": form,
+    return {**await svc.filter_choices(await content_revision()), "form": form,
             "errors": errors, "limits": {"title": domain.TITLE_LENGTH, "description": domain.DESCRIPTION_LENGTH}}
 
 

@@ -242,20 +242,19 @@ async def _transition(
 _CHOICES_CACHE = RevisionCache("topic_choices", size=8)
 
 
-async def _choices(name: str, query) -> list[dict]:
-    return await _CHOICES_CACHE.get_or_load(at(await content_revision(), name), lambda: query.run())
+async def filter_choices(revision: int | None) -> dict[str, list[dict]]:
+    """``categories`` (active, in their order) and ``grids`` (by id) for the list's filters
+    and the proposal form, read at ``revision`` and shared: read-only. The list page passes
+    the revision it read for its rows, so a page view reads it once."""
 
+    async def read() -> dict[str, list[dict]]:
+        return {
+            "categories": await Category.select(Category.id, Category.slug, Category.name_zh, Category.name_en)
+            .where(Category.active == True).order_by(Category.position),  # noqa: E712
+            "grids": await Grid.select(Grid.id, Grid.name).order_by(Grid.id),
+        }
 
-async def category_choices() -> list[dict]:
-    """Active categories in their order (shared per content revision: read-only)."""
-    return await _choices("categories", Category.select(
-        Category.id, Category.slug, Category.name_zh, Category.name_en
-    ).where(Category.active == True).order_by(Category.position))  # noqa: E712
-
-
-async def grid_choices() -> list[dict]:
-    """Grids by id (shared per content revision: read-only)."""
-    return await _choices("grids", Grid.select(Grid.id, Grid.name).order_by(Grid.id))
+    return await _CHOICES_CACHE.get_or_load(at(revision, "filters"), read)
 
 
 # ---------------------------------------------------------------- propose, second, stance
@@ -264,8 +263,9 @@ async def grid_choices() -> list[dict]:
 async def propose_topic(viewer: Viewer, title: Any, description: Any, category: Any, grid_id: Any) -> int:
     """A resident proposes a topic; ``category`` is the category slug."""
     domain.check(Activity.propose, None, viewer.granted)
-    categories = {c["slug"]: c["id"] for c in await category_choices()}
-    grids = {g["id"] for g in await grid_choices()}
+    choices = await filter_choices(await content_revision())
+    categories = {c["slug"]: c["id"] for c in choices["categories"]}
+    grids = {g["id"] for g in choices["grids"]}
     data = domain.validate_proposal(title, description, category, grid_id, categories, grids)
     async with db.transaction():
         topic = Topic(
@@ -875,7 +875,7 @@ async def list_topics(
             r[key] = int(r[key])
     return {
         "rows": rows, "page": page, "per_page": per_page, "total": total,
-        "has_next": page * per_page < total, "has_prev": page > 1,
+        "has_next": page * per_page < total, "has_prev": page > 1, "revision": revision,
     }
 
 
