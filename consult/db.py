@@ -127,7 +127,7 @@ class PooledSQLiteEngine(SQLiteEngine):
             else:
                 # One trip to the connection's thread instead of four (execute, commit,
                 # fetchall, close): each trip costs more than a small indexed query.
-                result = await _on_thread(conn, _execute_fetchall, conn._conn, query, args)
+                result = await conn._execute(_execute_fetchall, conn._conn, query, args)
         except BaseException:
             await conn.close()
             raise

@@ -21,6 +21,7 @@ from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
+from litestar.utils.scope.state import ScopeState
 
 from consult.settings import BASE_DIR
 from consult.web import i18n
@@ -99,8 +100,6 @@ def _csrf_field(context) -> Markup:
 
 def fill_csrf(html: Markup, request: Request) -> Markup:
     """Put this request's CSRF token into shared HTML rendered with ``csrf_placeholder``."""
-    from litestar.utils.scope.state import ScopeState
-
     token = ScopeState.from_scope(request.scope).csrf_token or ""
     return Markup(str(html).replace(CSRF_PLACEHOLDER, str(_csrf_input(token))))
 
