@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Annotated
 
 from litestar import Request, Response, get
+from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
@@ -18,7 +19,9 @@ from consult.dashboard import domain
 from consult.dashboard import services as svc
 from consult.dashboard.domain import Stats, StatsFilters
 from consult.topics import services as topics_svc
+from consult.topics.controllers import TOPIC_FILTERS, only_mine
 from consult.topics.domain import DEFAULT_THRESHOLD, STATE_LABELS, TopicState
+from consult.topics.services import TopicFilters
 from consult.web.i18n import gettext as _
 from consult.web.i18n import get_locale
 from consult.web.forms import MAX_ID
@@ -100,22 +103,14 @@ async def api_stats(year: YearParam = None, grid: GridParam = None) -> Stats:
     return await svc.stats(StatsFilters(year=year, grid=grid))
 
 
-@get("/topics.csv", name="dashboard:topics_csv", tags=["topics"], media_type="text/csv; charset=utf-8")
+@get("/topics.csv", name="dashboard:topics_csv", tags=["topics"], media_type="text/csv; charset=utf-8",
+     dependencies=TOPIC_FILTERS)
 async def topics_csv(
-    request: Request,
-    q: FromQuery[str] = "",
-    topic_state: Annotated[str, QueryParameter(name="state", description="a topic state")] = "",
-    category: FromQuery[str] = "",
-    grid: FromQuery[str] = "",
-    flag: FromQuery[str] = "",
-    sort: FromQuery[str] = "",
-    mine: FromQuery[str] = "",
+    request: Request, filters: NamedDependency[TopicFilters], mine: FromQuery[str] = ""
 ) -> Response[bytes]:
     """The public topic list (问题清单) as CSV (UTF-8 with BOM, for Excel), with the same
     filters and sort as ``/topics``; every matching topic, not one page."""
-    from consult.topics.controllers import list_filters
-
-    filters = list_filters(request, q, topic_state, category, grid, flag, sort, mine)
+    filters = only_mine(request, filters, mine)
     result = await topics_svc.list_topics(filters, page=1, per_page=CSV_MAX_ROWS)
     base = str(request.base_url).rstrip("/")
     yes, no = _("yes"), _("no")

@@ -9,6 +9,7 @@ the whole page with the form at 400, or the 409 page.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import time
@@ -18,6 +19,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import MediaType, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 from markupsafe import Markup, escape
@@ -265,27 +267,37 @@ def _query_string(params: dict) -> str:
     return ("?" + urlencode(clean)) if clean else ""
 
 
-def list_filters(request: Request, q: str, state: str, category: str, grid: str, flag: str, sort: str, mine: str):
-    """The public list's filters from its query parameters (also used by /topics.csv)."""
-    viewer = viewer_of(request)
-    mine_id = viewer.id if mine and viewer.signed_in else None
-    return svc.TopicFilters.parse(q, state, category, id_text_or_blank(grid), flag, sort, mine_id)
-
-
-@get("/topics", name="topics:list")
-async def list_topics(
-    request: Request,
+def topic_filters(
     q: FromQuery[str] = "",
     topic_state: Annotated[str, QueryParameter(name="state", description="a topic state")] = "",
     category: FromQuery[str] = "",
     grid: FromQuery[str] = "",
     flag: FromQuery[str] = "",
     sort: FromQuery[str] = "",
+) -> svc.TopicFilters:
+    """The public list's filters from the query string, as a dependency: the same six
+    parameters for /topics, /api/v1/topics and /topics.csv."""
+    return svc.TopicFilters.parse(q, topic_state, category, id_text_or_blank(grid), flag, sort, None)
+
+
+TOPIC_FILTERS = {"filters": Provide(topic_filters, sync_to_thread=False)}
+
+
+def only_mine(request: Request, filters: svc.TopicFilters, mine: str) -> svc.TopicFilters:
+    """``mine=1`` narrows the list to the signed-in viewer's own topics (ignored for visitors)."""
+    viewer = viewer_of(request)
+    return dataclasses.replace(filters, mine=viewer.id) if mine and viewer.signed_in else filters
+
+
+@get("/topics", name="topics:list", dependencies=TOPIC_FILTERS)
+async def list_topics(
+    request: Request,
+    filters: NamedDependency[svc.TopicFilters],
     mine: FromQuery[str] = "",
     page: FromQuery[int] = 1,
 ) -> Template:
     await _close_due_throttled()
-    filters = list_filters(request, q, topic_state, category, grid, flag, sort, mine)
+    filters = only_mine(request, filters, mine)
     result = await svc.list_topics(filters, page)
     ctx = {
         **result,
@@ -648,19 +660,9 @@ def _summary(row: dict) -> TopicSummary:
     )
 
 
-@get("/api/v1/topics", name="api:topics", tags=["topics"])
-async def api_list_topics(
-    request: Request,
-    q: FromQuery[str] = "",
-    topic_state: Annotated[str, QueryParameter(name="state", description="a topic state")] = "",
-    category: FromQuery[str] = "",
-    grid: FromQuery[str] = "",
-    flag: FromQuery[str] = "",
-    sort: FromQuery[str] = "",
-    page: FromQuery[int] = 1,
-) -> TopicPage:
+@get("/api/v1/topics", name="api:topics", tags=["topics"], dependencies=TOPIC_FILTERS)
+async def api_list_topics(filters: NamedDependency[svc.TopicFilters], page: FromQuery[int] = 1) -> TopicPage:
     """The public list (问题清单): same filters and sorts as /topics, 20 per page."""
-    filters = svc.TopicFilters.parse(q, topic_state, category, id_text_or_blank(grid), flag, sort, None)
     result = await svc.list_topics(filters, page)
     return TopicPage(
         items=[_summary(r) for r in result["rows"]], page=result["page"], per_page=result["per_page"],
