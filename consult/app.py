@@ -26,7 +26,7 @@ from consult.web import i18n
 from consult.web.errors import EXCEPTION_HANDLERS
 from consult.web.forms import is_id, refuse_nul
 from consult.web.middleware import LocaleMiddleware, security_headers
-from consult.web.templating import template_config
+from consult.web.templating import template_config, use_routes
 
 # Each feature module exports `route_handlers`; optionally `exception_handlers` (a dict
 # merged into the app's) and `periodic` (a list of (seconds, async function) run in the
@@ -147,6 +147,7 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool = True) 
         debug=False,
     )
     app.state.settings = settings
+    use_routes(app)
     app.state.login_limiter = LoginLimiter(
         store=app.stores.get("login"),
         max_per_account=settings.login_max_failures_per_account,

@@ -133,7 +133,7 @@ def cmd_demo(args) -> int:
 
 def cmd_user_add(args) -> int:
     from consult.accounts.domain import AccountInputError
-    from consult.errors import Refused
+    from consult.messages import Refusal
 
     settings = _settings()
     password = sys.stdin.readline().rstrip("\n")
@@ -160,7 +160,7 @@ def cmd_user_add(args) -> int:
         for name, (message, params) in exc.errors.items():
             print(f"consult: {name}: {message.format(**params)}", file=sys.stderr)
         return USAGE_EXIT
-    except Refused as exc:
+    except Refusal as exc:
         print(f"consult: {exc}", file=sys.stderr)
         return USAGE_EXIT
     print(f"User {args.name} created (id {user_id}) with roles: {', '.join(sorted(set(args.roles))) or 'none'}.")

@@ -7,6 +7,8 @@ point the whole application at another database at run time.
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncio
 import functools
 import sqlite3
@@ -320,3 +322,26 @@ async def check() -> bool:
         return True
     except Exception:  # noqa: BLE001 - health check reports any failure as unhealthy
         return False
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """A uniqueness rule of the database refused the row (asyncpg or sqlite3)."""
+    name = type(exc).__name__
+    return name == "UniqueViolationError" or (name == "IntegrityError" and "UNIQUE" in str(exc).upper())
+
+
+async def insert_once(row: Any, already: Any, refusal: Exception) -> None:
+    """Insert ``row`` where a one-per-person rule (a unique index) allows only one.
+
+    ``already`` is the ``exists()`` query for the row the rule would clash with: checked
+    first for a clear answer, while the unique index decides under a race (two requests
+    past the check at once). Either way the person gets ``refusal``. Call it inside the
+    command's transaction."""
+    if await already:
+        raise refusal
+    try:
+        await type(row).insert(row)
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise refusal from exc
+        raise

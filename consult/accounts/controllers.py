@@ -9,11 +9,12 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from consult.accounts import services
-from consult.accounts.domain import REQUESTABLE_ROLES, ROLE_LABELS, AccountInputError, Role
+from consult.accounts.domain import REQUESTABLE_ROLES, AccountInputError
+from consult.roles import ROLE_LABELS, Role
 from consult.accounts.guards import requires, signed_in, viewer_of
 from consult.accounts.sessions import rotate_session_id
 from consult.accounts.tables import AuditEntry
-from consult.errors import Refused
+from consult.messages import Refusal
 from consult.web.forms import client_address, field_errors, form_data, safe_next
 from consult.web.i18n import LOCALE_COOKIE, LOCALES, gettext as _
 from consult.web.templating import flash, redirect, render
@@ -72,7 +73,7 @@ async def login(request: Request) -> Any:
             client_address(request, settings.trusted_proxies),
             request.app.state.login_limiter,
         )
-    except Refused as exc:
+    except Refusal as exc:
         return render(
             request,
             "accounts/login.html",

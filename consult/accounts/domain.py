@@ -5,31 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+from consult.messages import N_
+from consult.roles import Role, effective_roles
 
-def N_(message: str) -> str:
-    """Mark a message for translation; the web layer translates it."""
-    return message
-
-
-class Role(StrEnum):
-    resident = "resident"
-    party_member = "party_member"
-    committee = "committee"
-    representative = "representative"
-    staff = "staff"
-    admin = "admin"
-
-
-ROLE_LABELS = {
-    Role.resident: N_("Resident"),
-    Role.party_member: N_("Party member"),
-    Role.committee: N_("Committee member"),
-    Role.representative: N_("Representative"),
-    Role.staff: N_("Community staff"),
-    Role.admin: N_("Administrator"),
-}
 
 # Roles a user may ask for; admin is only ever granted by an admin.
 REQUESTABLE_ROLES = (Role.resident, Role.party_member, Role.committee, Role.representative, Role.staff)
@@ -39,16 +18,6 @@ GRANTABLE_BY = {
     Role.staff: frozenset({Role.resident, Role.party_member, Role.committee, Role.representative}),
     Role.admin: frozenset(Role),
 }
-
-
-def effective_roles(roles: frozenset[str] | set[str]) -> frozenset[str]:
-    """The roles a user acts with: admin may do everything; a party member is a resident."""
-    result = set(roles)
-    if Role.admin in result:
-        result |= set(Role)
-    if Role.party_member in result:
-        result.add(Role.resident)
-    return frozenset(result)
 
 
 def can_grant(granter_roles: frozenset[str], role: str) -> bool:

@@ -10,8 +10,6 @@ from consult import audit, db
 from consult.accounts import passwords
 from consult.accounts.domain import (
     AccountInputError,
-    N_,
-    Role,
     Viewer,
     can_grant,
     check_password,
@@ -19,7 +17,8 @@ from consult.accounts.domain import (
     validate_role_request,
 )
 from consult.accounts.tables import Grid, RoleRequest, User, UserRole
-from consult.errors import NotFound, RateLimited, Refused
+from consult.messages import N_, NotFound, RateLimited, Refusal
+from consult.roles import Role
 
 
 def now() -> datetime:
@@ -111,7 +110,7 @@ LOGIN_FAILED = N_("Wrong user name or password.")
 
 
 async def authenticate(username: str, password: str, address: str, limiter: LoginLimiter) -> int:
-    """Return the user id, or raise Refused with one message whatever went wrong."""
+    """Return the user id, or raise Refusal with one message whatever went wrong."""
     username = (username or "").strip().lower()
     if await limiter.blocked(username, address):
         raise RateLimited(
@@ -126,7 +125,7 @@ async def authenticate(username: str, password: str, address: str, limiter: Logi
     ok = passwords.verify_password(row["password_hash"] if row else None, password or "")
     if not ok or not row["active"]:
         await limiter.fail(username, address)
-        raise Refused(LOGIN_FAILED, status_code=400)
+        raise Refusal(LOGIN_FAILED, status_code=400)
     await limiter.succeed(username)
     async with db.transaction():
         values = {User.last_login_at: now()}
@@ -163,12 +162,12 @@ async def request_role(user_id: int, role: str, note: str) -> int:
     role, note = validate_role_request(role, note)
     async with db.transaction():
         if role in await roles_of(user_id):
-            raise Refused(N_("You already hold this role."))
+            raise Refusal(N_("You already hold this role."))
         pending = await RoleRequest.exists().where(
             (RoleRequest.user == user_id) & (RoleRequest.role == role) & (RoleRequest.status == "pending")
         )
         if pending:
-            raise Refused(N_("You have already asked for this role; staff will answer it."))
+            raise Refusal(N_("You have already asked for this role; staff will answer it."))
         req = RoleRequest(user=user_id, role=role, note=note)
         await req.save()
         await audit.record(user_id, "role.requested", "user", user_id, role=role, note=note)
@@ -177,9 +176,9 @@ async def request_role(user_id: int, role: str, note: str) -> int:
 
 async def _grant(actor: Viewer, user_id: int, role: str) -> bool:
     if role not in {r.value for r in Role}:
-        raise Refused(N_("Unknown role."), status_code=400)
+        raise Refusal(N_("Unknown role."), status_code=400)
     if not can_grant(actor.granted, role):
-        raise Refused(N_("You may not grant or revoke this role."), status_code=403)
+        raise Refusal(N_("You may not grant or revoke this role."), status_code=403)
     if not await User.exists().where(User.id == user_id):
         raise NotFound(N_("No such user."))
     if role in await roles_of(user_id):
@@ -210,11 +209,11 @@ async def verify_residency(actor: Viewer, user_id: int) -> bool:
 async def revoke_role(actor: Viewer, user_id: int, role: str) -> bool:
     async with db.transaction():
         if role not in {r.value for r in Role}:
-            raise Refused(N_("Unknown role."), status_code=400)  # as granting does
+            raise Refusal(N_("Unknown role."), status_code=400)  # as granting does
         if not can_grant(actor.granted, role):
-            raise Refused(N_("You may not grant or revoke this role."), status_code=403)
+            raise Refusal(N_("You may not grant or revoke this role."), status_code=403)
         if role == Role.admin and user_id == actor.id:
-            raise Refused(N_("You cannot remove your own administrator role."))
+            raise Refusal(N_("You cannot remove your own administrator role."))
         deleted = await UserRole.delete().where((UserRole.user == user_id) & (UserRole.role == role)).returning(
             UserRole.id
         )
@@ -232,7 +231,7 @@ async def decline_request(actor: Viewer, request_id: int) -> None:
         if req is None or req["status"] != "pending":
             raise NotFound(N_("This request is not waiting for an answer."))
         if not can_grant(actor.granted, req["role"]):
-            raise Refused(N_("You may not grant or revoke this role."), status_code=403)
+            raise Refusal(N_("You may not grant or revoke this role."), status_code=403)
         await RoleRequest.update(
             {RoleRequest.status: "declined", RoleRequest.decided_by: actor.id, RoleRequest.decided_at: now()}
         ).where(RoleRequest.id == request_id)
@@ -294,7 +293,7 @@ async def create_user(
         raise AccountInputError({"username": (N_("User name: 3 to 32 letters, digits, dot, dash or underscore."), {})})
     for role in roles:
         if role not in {r.value for r in Role}:
-            raise Refused(N_("Unknown role: {role}."), status_code=400, role=role)
+            raise Refusal(N_("Unknown role: {role}."), status_code=400, role=role)
     async with db.transaction():
         if await User.exists().where(User.username == username):
             raise AccountInputError({"username": (N_("This user name is taken."), {})})

@@ -8,10 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Callable
 
-
-def N_(message: str) -> str:
-    """Mark a message for translation; the web layer translates it."""
-    return message
+from consult.messages import N_
 
 
 class Kind(StrEnum):

@@ -14,9 +14,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from consult import audit, db
-from consult.accounts.domain import Role, Viewer
+from consult.accounts.domain import Viewer
+from consult.roles import Role
 from consult.accounts.tables import Grid
-from consult.errors import NotFound, Refused
+from consult.messages import NotFound, Refusal
 from consult.notifications.domain import (
     ANNOUNCEMENT_MESSAGE,
     KINDS,
@@ -118,9 +119,9 @@ async def announce(
     Recipients: active accounts that match, except the sender and those who turned
     announcements off. The announcement and all its notifications are written in one
     transaction; the notifications by ONE INSERT ... SELECT. Returns the announcement's id.
-    Raises NotificationInputError (field errors) on bad input, Refused(403) for non-staff."""
+    Raises NotificationInputError (field errors) on bad input, Refusal(403) for non-staff."""
     if not sender.signed_in or not sender.has(*STAFF_ROLES):
-        raise Refused(N_("Only community staff may send announcements."), status_code=403)
+        raise Refusal(N_("Only community staff may send announcements."), status_code=403)
     known_grids = {g["id"] for g in await Grid.select(Grid.id)}
     draft = validate_announcement(
         title, body, grid_ids, role, everyone, known_grids, {r.value for r in Role}
@@ -267,7 +268,7 @@ async def set_preferences(user_id: int, choices: dict[str, bool]) -> None:
     """Turn kinds on or off for the user (kinds not named keep their setting); one upsert."""
     for kind in choices:
         if kind not in KINDS:
-            raise Refused(N_("Unknown notification kind: {kind}."), status_code=400, kind=kind)
+            raise Refusal(N_("Unknown notification kind: {kind}."), status_code=400, kind=kind)
     if not choices:
         return
     values = ", ".join("({}, {}, {})" for _ in choices)

@@ -74,10 +74,8 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any, NamedTuple
 
+from consult.messages import N_
 
-def N_(message: str) -> str:
-    """Mark a message for translation; the web layer translates it."""
-    return message
 
 # --------------------------------------------------------------------------- roles
 

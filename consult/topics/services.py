@@ -49,7 +49,7 @@ from consult import audit, db
 from consult.cache import RevisionCache, at, content_revision
 from consult.accounts.domain import Viewer
 from consult.accounts.tables import Category, Grid, User
-from consult.errors import NotFound, Refused
+from consult.messages import NotFound, Refusal
 from consult.notifications.domain import Kind as NoticeKind
 from consult.notifications.services import notify
 from consult.topics import domain
@@ -92,7 +92,7 @@ EVALUATION_OPEN_NOTICE = N_("The evaluation of “{title}” is open until {end_
 EVALUATION_EXTENDED_NOTICE = N_("The evaluation of “{title}” is extended until {end_date}: you may still rate it.")
 
 
-class TopicRefused(Refused):
+class TopicRefused(Refusal):
     """A refusal that is not a lifecycle rule (already seconded, own topic, ...)."""
 
 

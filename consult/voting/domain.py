@@ -25,10 +25,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from fractions import Fraction
 
-
-def N_(message: str) -> str:
-    """Mark a message for translation; the web layer translates it."""
-    return message
+from consult.messages import N_
 
 
 class VoteState(StrEnum):

@@ -24,11 +24,12 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from fractions import Fraction
 
+from consult.messages import N_
 from consult import audit, db
 from consult.cache import RevisionCache, at, content_revision
 from consult.accounts.domain import Viewer
 from consult.accounts.tables import User
-from consult.errors import NotFound, Refused
+from consult.messages import NotFound, Refusal
 from consult.notifications.domain import Kind as NoticeKind
 from consult.notifications.services import notify
 from consult.voting import counting
@@ -51,10 +52,6 @@ from consult.voting.domain import (
 )
 from consult.voting.labels import RATINGS
 from consult.voting.tables import Ballot, Candidate, Participation, Review, RollEntry, Vote
-
-
-def N_(message: str) -> str:
-    return message
 
 
 ALREADY_CAST = N_("You have already cast your ballot in this vote. A cast ballot is final.")
@@ -332,7 +329,7 @@ async def published_result(vote_id: int) -> tuple[dict, dict, counting.CountResu
     if vote["state"] == VoteState.draft:
         raise NotFound(N_("There is no such vote."))
     if vote["state"] != VoteState.published:
-        raise Refused(NOT_PUBLISHED, status_code=409)
+        raise Refusal(NOT_PUBLISHED, status_code=409)
     data, result = await count_vote(vote)
     return vote, data, result
 
@@ -358,7 +355,7 @@ async def check_receipt(vote_id: int, code: str) -> tuple[str | None, bool]:
     """(normalised code or None when malformed, found) on a published vote's bulletin board."""
     vote = await get_vote(vote_id)
     if vote["state"] != VoteState.published:
-        raise Refused(NOT_PUBLISHED, status_code=409)
+        raise Refusal(NOT_PUBLISHED, status_code=409)
     normal = normalise_receipt(code)
     if normal is None:
         return None, False
@@ -435,7 +432,7 @@ async def update_settings(actor: Viewer, vote_id: int, form: dict) -> None:
         vote = await _vote(vote_id, "UPDATE")
         _check(vote, Action.edit, actor)
         if vote["round"] > 1:
-            raise Refused(RUNOFF_FIXED)
+            raise Refusal(RUNOFF_FIXED)
         await Vote.update({getattr(Vote, k): v for k, v in values.items()}).where(Vote.id == vote_id)
         await audit.record(actor.id, "vote.settings_changed", "vote", vote_id, **values)
 
@@ -468,7 +465,7 @@ async def _editable(actor: Viewer, vote_id: int) -> dict:
     vote = await _vote(vote_id, "UPDATE")
     _check(vote, Action.edit, actor)
     if vote["round"] > 1:
-        raise Refused(RUNOFF_FIXED)
+        raise Refusal(RUNOFF_FIXED)
     return vote
 
 
@@ -493,7 +490,7 @@ async def add_project_candidates(actor: Viewer, vote_id: int, topic_ids: list[in
         await _editable(actor, vote_id)
         projects = await available_projects(vote_id)
         if projects is None:
-            raise Refused(N_("Projects from topics are not available; enter the candidates directly."))
+            raise Refusal(N_("Projects from topics are not available; enter the candidates directly."))
         by_id = {p["id"]: p for p in projects}
         added = 0
         position = await _next_position(vote_id)
@@ -543,7 +540,7 @@ async def set_roll_entry(actor: Viewer, vote_id: int, user_id: int, weight_text:
     async with db.transaction():
         await _editable(actor, vote_id)
         if user_id not in set((await _representative_ids()).values()):
-            raise Refused(N_("Only users holding the representative role can be on the roll."), status_code=400)
+            raise Refusal(N_("Only users holding the representative role can be on the roll."), status_code=400)
         existing = await roll_entry_of(vote_id, user_id)
         if existing:
             await RollEntry.update({RollEntry.weight_cents: cents_of(weight)}).where(RollEntry.id == existing["id"])
@@ -592,11 +589,11 @@ async def open_vote(actor: Viewer, vote_id: int) -> None:
         new_state = _check(vote, Action.open, actor)
         n = await Candidate.count().where(Candidate.vote == vote_id)
         if n == 0:
-            raise Refused(N_("Add candidates before opening the vote."))
+            raise Refusal(N_("Add candidates before opening the vote."))
         if not await RollEntry.exists().where(RollEntry.vote == vote_id):
-            raise Refused(N_("Add representatives to the roll before opening the vote."))
+            raise Refusal(N_("Add representatives to the roll before opening the vote."))
         if vote["round"] == 1 and n < vote["seats"] + 1 and not vote["equal_number"]:
-            raise Refused(
+            raise Refusal(
                 N_("A contested vote needs at least {needed} candidates for {seats} seats; there are {candidates}. "
                    "Add candidates or tick “equal number” and give a reason."),
                 needed=vote["seats"] + 1, seats=vote["seats"], candidates=n,
@@ -657,12 +654,12 @@ async def start_runoff(actor: Viewer, vote_id: int) -> int:
         if not actor.has("staff", "admin"):
             raise VoteRuleError("role_not_allowed", action=Action.open.value)
         if vote["state"] != VoteState.published:
-            raise Refused(N_("A runoff can be started only after the result is published."))
+            raise Refusal(N_("A runoff can be started only after the result is published."))
         if await runoff_of(vote_id):
-            raise Refused(N_("This vote already has a runoff round."))
+            raise Refusal(N_("This vote already has a runoff round."))
         _, result = await count_vote(vote)
         if not result.tied:
-            raise Refused(N_("There is no tie to resolve in this vote."))
+            raise Refusal(N_("There is no tie to resolve in this vote."))
         values = {k: vote[k] for k in ("title", "year", "basis", "threshold", "secrecy", "public_weight", "rule",
                                         "tie_break_support", "completion")}
         runoff = Vote(
@@ -695,9 +692,9 @@ async def ballot_access(viewer: Viewer, vote_id: int) -> dict:
     next_state(vote["state"], Action.cast, viewer.roles)
     entry = await roll_entry_of(vote_id, viewer.id)
     if entry is None:
-        raise Refused(NOT_ON_ROLL, status_code=403)
+        raise Refusal(NOT_ON_ROLL, status_code=403)
     if await has_cast(vote_id, viewer.id):
-        raise Refused(ALREADY_CAST, status_code=409)
+        raise Refusal(ALREADY_CAST, status_code=409)
     return {"vote": vote, "candidates": await candidates_of(vote_id), "weight": fmt_cents(entry["weight_cents"])}
 
 
@@ -727,9 +724,9 @@ async def cast_ballot(viewer: Viewer, vote_id: int, choices: dict[str, str]) -> 
             next_state(vote["state"], Action.cast, viewer.roles)
             entry = await roll_entry_of(vote_id, viewer.id)
             if entry is None:
-                raise Refused(NOT_ON_ROLL, status_code=403)
+                raise Refusal(NOT_ON_ROLL, status_code=403)
             if await has_cast(vote_id, viewer.id):
-                raise Refused(ALREADY_CAST)
+                raise Refusal(ALREADY_CAST)
             ids = [str(c["id"]) for c in await candidates_of(vote_id)]
             ballot = validate_ballot(choices, ids, vote["seats"])  # > K approvals: refused, nothing stored
             weight = fmt_cents(entry["weight_cents"])
@@ -748,7 +745,7 @@ async def cast_ballot(viewer: Viewer, vote_id: int, choices: dict[str, str]) -> 
             await audit.record(viewer.id, "vote.ballot_cast", "vote", vote_id)
     except Exception as exc:
         if _is_unique_violation(exc):
-            raise Refused(ALREADY_CAST) from None
+            raise Refusal(ALREADY_CAST) from None
         raise
     return receipt
 
@@ -782,7 +779,7 @@ async def submit_reviews(viewer: Viewer, vote_id: int, ratings: dict[int, str], 
         async with db.transaction():
             vote, _data, result = await published_result(vote_id)
             if not viewer.has("representative") or await roll_entry_of(vote_id, viewer.id) is None:
-                raise Refused(N_("Only representatives on the roll of this vote can review its projects."), status_code=403)
+                raise Refusal(N_("Only representatives on the roll of this vote can review its projects."), status_code=403)
             elected = {int(cid) for cid in result.elected}
             done = {r["candidate"] for r in await Review.select(Review.candidate).where(
                 (Review.vote == vote_id) & (Review.user == viewer.id))}
@@ -791,18 +788,18 @@ async def submit_reviews(viewer: Viewer, vote_id: int, ratings: dict[int, str], 
                 if not rating:
                     continue
                 if cid not in elected or rating not in RATINGS:
-                    raise Refused(N_("Rate only the elected projects, with one of the three answers."), status_code=400)
+                    raise Refusal(N_("Rate only the elected projects, with one of the three answers."), status_code=400)
                 if cid in done:
-                    raise Refused(N_("You have already rated this project."))
+                    raise Refusal(N_("You have already rated this project."))
                 await Review.insert(Review(vote=vote_id, candidate=cid, user=viewer.id, rating=rating,
                                            comment=(comments.get(cid) or "").strip()[:1000]))
                 added += 1
             if not added:
-                raise Refused(N_("Choose a rating for at least one project."), status_code=400)
+                raise Refusal(N_("Choose a rating for at least one project."), status_code=400)
             await audit.record(viewer.id, "vote.reviewed", "vote", vote_id, candidates=sorted(ratings))
     except Exception as exc:
         if _is_unique_violation(exc):
-            raise Refused(N_("You have already rated this project.")) from None
+            raise Refusal(N_("You have already rated this project.")) from None
         raise
     return added
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
+
+from markupsafe import escape
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.response import Redirect
 
 from consult.accounts.guards import RoleRequired, SignInRequired
-from consult.accounts.domain import ROLE_LABELS, Role
-from consult.errors import Refused
+from consult.messages import Refusal
+from consult.roles import ROLE_LABELS, Role
 from consult.web.i18n import gettext as _
 from consult.web.templating import render
+
+log = logging.getLogger("consult")
 
 
 def _is_api(request: Request) -> bool:
@@ -68,8 +73,27 @@ def permission_denied(request: Request, exc: PermissionDeniedException) -> Respo
     return _error_page(request, 403, _("Not allowed"), message)
 
 
-def refused(request: Request, exc: Refused) -> Response:
-    return _error_page(request, exc.status_code, _("Not done"), _(exc.message, **exc.params))
+def refusal_text(exc: Refusal) -> str:
+    """The refusal in the request's language; a parameter that names a state or an action
+    shows that thing's translated label."""
+    params = dict(exc.params)
+    for name, labels in exc.PARAM_LABELS.items():
+        if name in params:
+            params[name] = _(labels.get(params[name], str(params[name])))
+    return _(exc.message, **params)
+
+
+def refused(request: Request, exc: Refusal) -> Response:
+    message = refusal_text(exc)
+    if exc.ALERT_ID and not _is_api(request) and request.headers.get("hx-request"):
+        # put the message where the page shows alerts, not in place of the form
+        return Response(
+            f'<p class="notice error" role="alert">{escape(message)}</p>',
+            status_code=exc.status_code,
+            media_type=MediaType.HTML,
+            headers={"HX-Retarget": "#" + exc.ALERT_ID, "HX-Reswap": "innerHTML", "Vary": "HX-Request"},
+        )
+    return _error_page(request, exc.status_code, _("Not done"), message)
 
 
 def not_found(request: Request, exc: NotFoundException) -> Response:
@@ -89,9 +113,7 @@ def http_error(request: Request, exc: HTTPException) -> Response:
 
 
 def internal_error(request: Request, exc: Exception) -> Response:
-    import logging
-
-    logging.getLogger("consult").exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _error_page(request, 500, _("Server error"), _("Something went wrong on our side."))
 
 
@@ -101,6 +123,6 @@ EXCEPTION_HANDLERS = {
     RoleRequired: role_required,
     PermissionDeniedException: permission_denied,
     NotFoundException: not_found,
-    Refused: refused,
+    Refusal: refused,
     HTTPException: http_error,
 }

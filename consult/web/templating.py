@@ -7,6 +7,7 @@ An htmx request (not boosted) for a page that names a block gets only that block
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -58,6 +59,22 @@ def _query(params: dict, **changes) -> str:
     return "?" + urlencode(merged, doseq=True) if merged else "?"
 
 
+_APP: list[Any] = []
+
+
+def use_routes(app: Any) -> None:
+    """Links in templates come from route names (``url("topics:detail", topic_id=3)``),
+    resolved by the app that serves them; ``create_app`` calls this."""
+    _APP[:] = [app]
+    url.cache_clear()
+
+
+@lru_cache(maxsize=8192)
+def url(name: str, /, **params: Any) -> str:
+    """The path of the route named ``name`` with its path parameters filled in."""
+    return _APP[0].route_reverse(name, **params)
+
+
 def make_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(BASE_DIR / "templates")),
@@ -77,6 +94,7 @@ def make_environment() -> Environment:
         locale_names=i18n.LOCALE_NAMES,
         html_lang=lambda: i18n.HTML_LANG[i18n.get_locale()],
         query=_query,
+        url=url,
     )
     env.filters.update(dt=_fmt_datetime, d=_fmt_date, money=_fmt_money)
     return env

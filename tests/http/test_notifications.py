@@ -514,11 +514,11 @@ def test_admin_may_send_announcements_and_it_is_audited(client, make_user, perso
 
 def test_announce_service_refuses_non_staff(person):
     from consult.accounts.services import load_viewer
-    from consult.errors import Refused
+    from consult.messages import Refusal
     from consult.notifications.services import announce
 
     _, uid = person("committee", "resident")
     viewer = run(load_viewer(uid))
-    with pytest.raises(Refused) as exc:
+    with pytest.raises(Refusal) as exc:
         run(announce(viewer, "Title", "Body", [], None, True))
     assert exc.value.status_code == 403

@@ -92,16 +92,7 @@ def test_transition_table_is_exactly_the_spec():
     }
 
 
-def test_domain_imports_only_the_standard_library():
-    tree = ast.parse(pathlib.Path(domain.__file__).read_text(encoding="utf-8"))
-    modules = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            modules |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            modules.add((node.module or "").split(".")[0])
-    modules.discard("__future__")
-    assert modules <= set(sys.stdlib_module_names), modules
+# That the rule modules import only the standard library is tests/unit/test_shape.py.
 
 
 @pytest.mark.parametrize(("key", "role"), [
