@@ -66,8 +66,10 @@ def test_bad_announcements_name_every_bad_field(kw, fields):
 
 
 def test_limits_are_inclusive():
-    validate(title="ab", body="b", everyone=True)
-    validate(title="t" * 80, body="b" * 2000, everyone=True)
+    shortest = validate(title="ab", body="b", everyone=True)
+    assert (shortest.title, shortest.body, shortest.target) == ("ab", "b", Target(everyone=True))
+    longest = validate(title="t" * 80, body="b" * 2000, everyone=True)
+    assert (longest.title, longest.body) == ("t" * 80, "b" * 2000)
 
 
 def test_render_message_translates_and_fills_in():

@@ -228,7 +228,7 @@ def test_allowed_actions_agree_with_next_state(state, roles):
     allowed = allowed_actions(TopicState(state), roles)
     for action in Action:
         if action in allowed:
-            next_state(TopicState(state), action, roles)
+            assert next_state(TopicState(state), action, roles) == TopicState(EXPECTED[(state, action.value)][0])
         else:
             with pytest.raises(TransitionRefused):
                 next_state(TopicState(state), action, roles)
