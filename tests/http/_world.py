@@ -29,18 +29,29 @@ def _tables():
     return [t for t in Finder().get_table_classes() if t._meta.tablename not in NOT_DATA]
 
 
+def _table_text_sql(table, postgres: bool) -> str:
+    """A scalar subquery: every row of the table as text, in primary-key order."""
+    name, pk = table._meta.tablename, table._meta.primary_key._meta.db_column_name
+    if postgres:
+        return f"(SELECT string_agg(x::text, chr(10) ORDER BY x.\"{pk}\") FROM \"{name}\" x)"
+    row = " || '|' || ".join(f'quote("{c._meta.db_column_name}")' for c in table._meta.columns)
+    return f'(SELECT group_concat(r, char(10)) FROM (SELECT {row} AS r FROM "{name}" ORDER BY "{pk}"))'
+
+
 def db_fingerprint() -> str:
-    """A hash of every row of every application table (sessions excluded)."""
+    """A hash of every row of every application table (sessions excluded), read in one query."""
+    tables = sorted(_tables(), key=lambda t: t._meta.tablename)
+
     async def collect() -> str:
         from consult import db
+        from consult.accounts.tables import User
 
+        postgres = db.engine().engine_type == "postgres"
+        sql = "SELECT " + ", ".join(f'{_table_text_sql(t, postgres)} AS "{t._meta.tablename}"' for t in tables)
+        row = (await User.raw(sql))[0]
         digest = hashlib.sha256()
-        async with db.engine().transaction():  # one connection for all the tables
-            for table in sorted(_tables(), key=lambda t: t._meta.tablename):
-                rows = await table.select().order_by(table._meta.primary_key)
-                digest.update(table._meta.tablename.encode())
-                for row in rows:
-                    digest.update(repr(sorted(row.items())).encode())
+        for t in tables:
+            digest.update(t._meta.tablename.encode() + b"\0" + (row[t._meta.tablename] or "").encode() + b"\0")
         return digest.hexdigest()
 
     return run(collect())
