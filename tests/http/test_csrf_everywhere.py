@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.http._world import build_world, db_fingerprint
+from tests.http._world import db_fingerprint
 from tests.http.test_authorization_matrix import FORMS, MATRIX, SAFE_METHODS, SESSION_CHANGING, _url, app_entries
+from tests.http.test_authorization_matrix import world  # noqa: F401 - the same world fixture, built for this module
 
 # the CSRF refusal's message, in English or in the default Chinese
 CSRF_MESSAGES = ("The form expired or did not come from this site.", "表单已过期或并非来自本站。")
@@ -22,13 +23,6 @@ ROLES = ("visitor", "admin")
 
 def unsafe_entries(app) -> list[str]:
     return sorted(key for key in app_entries(app) if key.split(" ", 1)[0] not in SAFE_METHODS)
-
-
-@pytest.fixture(scope="module")
-def world(app, community):
-    w = build_world(app, community)
-    yield w
-    w.close()
 
 
 def test_the_app_has_the_unsafe_routes_the_matrix_lists(app):
