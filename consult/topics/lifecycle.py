@@ -352,6 +352,22 @@ def _as_activity(activity: Activity | str) -> Activity:
         raise TransitionRefused("unknown_action", action=activity) from None
 
 
+def _refusal(rule: ActivityRule, state: TopicState | None, held: frozenset[str], in_topic_grid: bool,
+             is_author: bool) -> str | None:
+    """Why ``rule`` refuses (a ``TransitionRefused`` code), or None: state, role, grid,
+    authorship, in this order."""
+    if state not in rule.states:
+        return "wrong_state"
+    if not held & rule.roles:
+        if not held & rule.grid_roles:
+            return "role_not_allowed"
+        if not in_topic_grid:
+            return "not_in_grid"
+    if rule.own_only and not is_author:
+        return "not_own_comment"
+    return None
+
+
 def check(
     activity: Activity | str,
     state: TopicState | None,
@@ -368,19 +384,11 @@ def check(
     and is checked by ``check_item``.
     """
     activity = _as_activity(activity)
-    rule = ACTIVITY_RULES[activity]
     if state is not None:
         state = TopicState(state)
-    if state not in rule.states:
-        raise TransitionRefused("wrong_state", action=activity, state=state)
-    held = effective_roles(roles)
-    if not held & rule.roles:
-        if not held & rule.grid_roles:
-            raise TransitionRefused("role_not_allowed", action=activity, state=state)
-        if not in_topic_grid:
-            raise TransitionRefused("not_in_grid", action=activity, state=state)
-    if rule.own_only and not is_author:
-        raise TransitionRefused("not_own_comment", action=activity, state=state)
+    code = _refusal(ACTIVITY_RULES[activity], state, effective_roles(roles), in_topic_grid, is_author)
+    if code is not None:
+        raise TransitionRefused(code, action=activity, state=state)
 
 
 def check_item(activity: Activity | str, is_author: bool) -> None:
@@ -400,10 +408,11 @@ def can(
 ) -> bool:
     """Whether ``check`` would pass (for showing or hiding a button)."""
     try:
-        check(activity, state, roles, in_topic_grid=in_topic_grid, is_author=is_author)
-    except TransitionRefused:
+        rule = ACTIVITY_RULES[Activity(activity)]
+    except ValueError:
         return False
-    return True
+    held = effective_roles(roles)
+    return _refusal(rule, None if state is None else TopicState(state), held, in_topic_grid, is_author) is None
 
 
 def allowed_activities(

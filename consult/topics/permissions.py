@@ -67,6 +67,10 @@ class TopicPermissions:
     def may(self, activity: Activity | str) -> bool:
         return activity in self.activities
 
+    def open_for(self, activity: Activity | str) -> bool:
+        """Whether anyone may do ``activity`` in this state (to invite a visitor to sign in)."""
+        return self.state in ACTIVITY_RULES[Activity(activity)].states
+
     def is_own(self, author_id: int | None) -> bool:
         return self.viewer_id is not None and author_id == self.viewer_id
 
@@ -83,6 +87,16 @@ class TopicPermissions:
         own = self.is_own(author_id)
         check(activity, self.state, self.roles, in_topic_grid=self.in_grid, is_author=own)
         check_item(activity, own)
+
+    def ids_may_on(self, activity: Activity | str, items: Iterable[tuple[int, int | None]]) -> frozenset[int]:
+        """The ids of the ``(id, author_id)`` items the viewer may do ``activity`` on."""
+        if not self.may(activity):
+            return frozenset()
+        on_own = self.viewer_id is not None and self.may_on(activity, self.viewer_id)
+        on_others = self.may_on(activity, None)
+        return frozenset(
+            item for item, author in items if (on_own if self.is_own(author) else on_others)
+        )
 
     @property
     def may_second(self) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from consult.topics.labels import STATE_LABELS
 from consult.topics.lifecycle import Activity
@@ -71,9 +71,7 @@ class ThreadsView:
 
 
 def _may_on(perm: TopicPermissions, activity: Activity, threads: list[dict]) -> frozenset[int]:
-    if not perm.may(activity):
-        return frozenset()
-    return frozenset(c["id"] for t in threads for c in (t, *t["replies"]) if perm.may_on(activity, c["author"]))
+    return perm.ids_may_on(activity, ((c["id"], c["author"]) for t in threads for c in (t, *t["replies"])))
 
 
 def threads_view(
@@ -98,8 +96,7 @@ def threads_view(
     )
 
 
-@dataclass(frozen=True)
-class ListRow:
+class ListRow(NamedTuple):
     """One row of the public list, as shown."""
 
     id: int
