@@ -5,11 +5,9 @@ JSON at ``/api/v1/stats``. (The topic list as CSV is the topics feature's, ``/to
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
 from typing import Annotated
 
-from litestar import Request, Response, get
-from litestar.di import NamedDependency
+from litestar import Request, get
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 

@@ -60,8 +60,8 @@ class _Demo:
 
 
 async def _proposed(d: _Demo) -> None:
-    res, res2, res3, party, com, rep, rep2, rep3, staff = d.people
-    today, ago, propose, grid1 = d.today, d.ago, d.propose, d.grid1
+    _, res2, res3, *_ = d.people
+    propose, grid1 = d.propose, d.grid1
     # 1. proposed, fresh
     await propose(res3, "小区东门增设电动自行车充电桩",
                   "东门附近电动自行车很多，楼道充电有火灾隐患，建议在东门车棚增设集中充电桩。",
@@ -76,8 +76,8 @@ async def _proposed(d: _Demo) -> None:
 
 
 async def _discussing(d: _Demo) -> None:
-    res, res2, res3, party, com, rep, rep2, rep3, staff = d.people
-    today, ago, propose, grid1 = d.today, d.ago, d.propose, d.grid1
+    res, res2, _, party, com, *_ = d.people
+    propose = d.propose
     # 3. under discussion: seconds, stances, comments, a reply, guidance, a pin and a hidden comment
     tid = await propose(res, "老旧小区加装电梯意见征集",
                         "5号楼、6号楼住户老人多，上下楼困难。想了解大家对加装电梯的意见，特别是低层住户的顾虑和费用分摊方式。",
@@ -101,8 +101,8 @@ async def _discussing(d: _Demo) -> None:
 
 
 async def _screened_out(d: _Demo) -> None:
-    res, res2, res3, party, com, rep, rep2, rep3, staff = d.people
-    today, ago, propose, grid1 = d.today, d.ago, d.propose, d.grid1
+    _, res2, res3, _, com, *_ = d.people
+    propose, grid1 = d.propose, d.grid1
     # 4. rejected
     tid = await propose(res2, "要求物业免收一年物业费",
                         "物业服务不到位，要求物业公司免收全体业主一年物业费作为补偿。", "property")
@@ -119,8 +119,8 @@ async def _screened_out(d: _Demo) -> None:
 
 
 async def _parking_project(d: _Demo) -> None:
-    res, res2, res3, party, com, rep, rep2, rep3, staff = d.people
-    today, ago, propose, grid1 = d.today, d.ago, d.propose, d.grid1
+    res, res2, res3, party, com, *_ = d.people
+    today, propose, grid1 = d.today, d.propose, d.grid1
     # 6. a project on the annual-vote route, and 7. a merged topic that joined it
     tid = await propose(res, "小区停车位改造与错时共享",
                         "小区车位严重不足，晚上乱停占用消防通道。建议改造绿化边角增加车位，并与周边单位错时共享停车场。",
@@ -145,8 +145,8 @@ async def _parking_project(d: _Demo) -> None:
 
 
 async def _vote_and_community_projects(d: _Demo) -> None:
-    res, res2, res3, party, com, rep, rep2, rep3, staff = d.people
-    today, ago, propose, grid1 = d.today, d.ago, d.propose, d.grid1
+    res, res2, _, party, com, _, _, _, staff = d.people
+    today, propose = d.today, d.propose
     # 8. a second annual-vote candidate (so a vote has more candidates than seats)
     tid = await propose(party, "社区老年助餐点建设",
                         "社区老人多，子女上班中午没人做饭，建议在活动中心开设老年助餐点。", "care")
@@ -178,7 +178,7 @@ async def _vote_and_community_projects(d: _Demo) -> None:
 
 
 async def _overdue_and_not_elected(d: _Demo) -> None:
-    res, res2, res3, party, com, rep, rep2, rep3, staff = d.people
+    res, _, res3, _, com, rep, _, _, staff = d.people
     today, ago, propose, grid1 = d.today, d.ago, d.propose, d.grid1
     # 10. implementing, past its deadline: overdue (督办), with progress and a supervision note
     tid = await propose(res, "小区健身器材更新", "健身区器材老化生锈，有的已经松动，存在安全隐患，建议更换。", "facilities")
@@ -211,8 +211,8 @@ async def _overdue_and_not_elected(d: _Demo) -> None:
 
 
 async def _second_handling(d: _Demo) -> None:
-    res, res2, res3, party, com, rep, rep2, rep3, staff = d.people
-    today, ago, propose, grid1 = d.today, d.ago, d.propose, d.grid1
+    res, res2, _, party, com, rep, rep2, _, staff = d.people
+    ago, propose = d.ago, d.propose
     # 12. closed after second handling (二次办理): round 1 unsatisfied, round 2 satisfied
     tid = await propose(res, "垃圾分类投放点改造", "投放点没有顶棚，下雨天污水横流，气味很大，建议改造。", "sanitation")
     if tid:
@@ -243,8 +243,8 @@ async def _second_handling(d: _Demo) -> None:
 
 
 async def _evaluating(d: _Demo) -> None:
-    res, res2, res3, party, com, rep, rep2, rep3, staff = d.people
-    today, ago, propose, grid1 = d.today, d.ago, d.propose, d.grid1
+    res, res2, _, _, com, rep, _, _, staff = d.people
+    today, ago, propose = d.today, d.ago, d.propose
     # 13. under evaluation now
     tid = await propose(res2, "小区主干道路灯增设", "主干道中段路灯间距太大，晚上很黑。", "safety")
     if tid:

@@ -44,7 +44,15 @@ from consult.topics.labels import (
     STANCE_LABELS,
     STATE_LABELS,
 )
-from consult.topics.lifecycle import ACTION_INPUTS, TITLE_LENGTH, Action, FundingRoute, TopicState, TransitionRefused
+from consult.topics.lifecycle import (
+    ACTION_INPUTS,
+    TITLE_LENGTH,
+    Action,
+    FundingRoute,
+    TopicRefused,
+    TopicState,
+    TransitionRefused,
+)
 from consult.topics.params import TOPIC_FILTERS, only_mine
 from consult.topics.permissions import TopicPermissions
 from consult.topics.presentation import results_view, threads_view
@@ -232,7 +240,10 @@ async def second_topic(request: Request, topic_id: FromPath[int]) -> Any:
 @post("/topics/{topic_id:int}/stance", name="topics:stance", guards=[requires(*RESIDENT)])
 async def set_stance(request: Request, topic_id: FromPath[int]) -> Any:
     form = await form_data(request)
-    await discussion.set_stance(viewer_of(request), topic_id, form.get("stance"))
+    try:
+        await discussion.set_stance(viewer_of(request), topic_id, form.get("stance"))
+    except TopicInputError as exc:  # no form to show it beside: the alert area, as one sentence
+        raise TopicRefused(" ".join(f"{k}: {v}" for k, v in input_errors(exc).items()), status_code=400) from exc
     return await _block_or_redirect(request, topic_id, "engagement", _("Your stance is saved."), "#engagement")
 
 
