@@ -26,7 +26,6 @@ from consult.cache import content_revision
 from consult.fields import InputError
 from consult.messages import N_
 from consult.numbers import percent_text
-from consult.roles import Role
 import consult.topics.commands as commands
 import consult.topics.discussion as discussion
 import consult.topics.projects as projects
@@ -46,15 +45,17 @@ from consult.topics.labels import (
 )
 from consult.topics.lifecycle import (
     ACTION_INPUTS,
+    SCREENING_ACTIONS,
     TITLE_LENGTH,
     Action,
+    Activity,
     FundingRoute,
     TopicRefused,
     TopicState,
     TransitionRefused,
 )
 from consult.topics.params import TOPIC_FILTERS, only_mine
-from consult.topics.permissions import TopicPermissions
+from consult.topics.permissions import TopicPermissions, who_may
 from consult.topics.presentation import results_view, threads_view
 from consult.web import i18n
 from consult.web.forms import form_data, id_text_or_blank
@@ -62,12 +63,7 @@ from consult.web.fragments import cached_block
 from consult.web.i18n import gettext as _
 from consult.web.templating import flash, is_htmx, redirect, render, shared_fragment, url
 
-RESIDENT = (Role.resident,)
-COMMITTEE = (Role.committee,)
-STAFF = (Role.staff,)
-PARTY = (Role.party_member,)
-RATERS = (Role.resident, Role.representative)
-SUPERVISORS = (Role.resident, Role.representative)
+A = Activity
 
 
 def input_errors(exc: InputError) -> dict[str, str]:
@@ -210,13 +206,13 @@ async def _new_context(form: dict, errors: dict) -> dict:
             "errors": errors, "limits": {"title": TITLE_LENGTH, "description": DESCRIPTION_LENGTH}}
 
 
-@get("/topics/new", name="topics:new", guards=[requires(*RESIDENT)])
+@get("/topics/new", name="topics:new", guards=[requires(*who_may(A.propose))])
 async def new_topic(request: Request) -> Template:
     viewer = viewer_of(request)
     return render(request, "topics/new.html", await _new_context({"grid_id": viewer.grid_id or ""}, {}))
 
 
-@post("/topics", name="topics:propose", guards=[requires(*RESIDENT)])
+@post("/topics", name="topics:propose", guards=[requires(*who_may(A.propose))])
 async def propose_topic(request: Request) -> Any:
     form = await form_data(request)
     try:
@@ -231,13 +227,13 @@ async def propose_topic(request: Request) -> Any:
 # ---------------------------------------------------------------- second and stance
 
 
-@post("/topics/{topic_id:int}/second", name="topics:second", guards=[requires(*RESIDENT)])
+@post("/topics/{topic_id:int}/second", name="topics:second", guards=[requires(*who_may(A.second))])
 async def second_topic(request: Request, topic_id: FromPath[int]) -> Any:
     await discussion.second_topic(viewer_of(request), topic_id)
     return await _block_or_redirect(request, topic_id, "engagement", _("You seconded this topic."), "#engagement")
 
 
-@post("/topics/{topic_id:int}/stance", name="topics:stance", guards=[requires(*RESIDENT)])
+@post("/topics/{topic_id:int}/stance", name="topics:stance", guards=[requires(*who_may(A.stance))])
 async def set_stance(request: Request, topic_id: FromPath[int]) -> Any:
     form = await form_data(request)
     try:
@@ -255,7 +251,7 @@ async def _discussion_error(request: Request, topic_id: int, **extra: Any) -> An
     return render(request, "topics/detail.html", ctx, block="discussion", status_code=400)
 
 
-@post("/topics/{topic_id:int}/comments", name="topics:comment", guards=[requires(*RESIDENT)])
+@post("/topics/{topic_id:int}/comments", name="topics:comment", guards=[requires(*who_may(A.comment, A.reply))])
 async def add_comment(request: Request, topic_id: FromPath[int]) -> Any:
     form = await form_data(request)
     parent = form.get("parent_id") or None
@@ -272,7 +268,7 @@ async def add_comment(request: Request, topic_id: FromPath[int]) -> Any:
     return await _block_or_redirect(request, topic_id, "discussion", message, "#discussion")
 
 
-@post("/topics/{topic_id:int}/comments/{comment_id:int}/flag", name="topics:flag", guards=[requires(*RESIDENT)])
+@post("/topics/{topic_id:int}/comments/{comment_id:int}/flag", name="topics:flag", guards=[requires(*who_may(A.flag))])
 async def flag_comment(request: Request, topic_id: FromPath[int], comment_id: FromPath[int]) -> Any:
     await discussion.flag_comment(viewer_of(request), topic_id, comment_id)
     return await _block_or_redirect(
@@ -280,7 +276,7 @@ async def flag_comment(request: Request, topic_id: FromPath[int], comment_id: Fr
     )
 
 
-@post("/topics/{topic_id:int}/comments/{comment_id:int}/pin", name="topics:pin", guards=[requires(*COMMITTEE)])
+@post("/topics/{topic_id:int}/comments/{comment_id:int}/pin", name="topics:pin", guards=[requires(*who_may(A.pin))])
 async def pin_comment(request: Request, topic_id: FromPath[int], comment_id: FromPath[int]) -> Any:
     pinned = await discussion.pin_comment(viewer_of(request), topic_id, comment_id)
     return await _block_or_redirect(
@@ -288,7 +284,7 @@ async def pin_comment(request: Request, topic_id: FromPath[int], comment_id: Fro
     )
 
 
-@post("/topics/{topic_id:int}/comments/{comment_id:int}/hide", name="topics:hide", guards=[requires(*COMMITTEE)])
+@post("/topics/{topic_id:int}/comments/{comment_id:int}/hide", name="topics:hide", guards=[requires(*who_may(A.hide))])
 async def hide_comment(request: Request, topic_id: FromPath[int], comment_id: FromPath[int]) -> Any:
     form = await form_data(request)
     try:
@@ -301,7 +297,7 @@ async def hide_comment(request: Request, topic_id: FromPath[int], comment_id: Fr
     return await _block_or_redirect(request, topic_id, "discussion", _("Comment hidden."), f"#c{comment_id}")
 
 
-@post("/topics/{topic_id:int}/comments/{comment_id:int}/guidance", name="topics:guidance", guards=[requires(*PARTY)])
+@post("/topics/{topic_id:int}/comments/{comment_id:int}/guidance", name="topics:guidance", guards=[requires(*who_may(A.mark_guidance))])
 async def mark_guidance(request: Request, topic_id: FromPath[int], comment_id: FromPath[int]) -> Any:
     on = await discussion.mark_guidance(viewer_of(request), topic_id, comment_id)
     message = _("Your comment is marked as guidance.") if on else _("Your comment is no longer marked as guidance.")
@@ -323,7 +319,7 @@ def _action_values(action: Action, form: dict) -> dict[str, str | None]:
     return values
 
 
-@post("/topics/{topic_id:int}/actions/{action:str}", name="topics:act", guards=[requires(*COMMITTEE, *STAFF)])
+@post("/topics/{topic_id:int}/actions/{action:str}", name="topics:act", guards=[requires(*who_may(*Action))])
 async def act_on_topic(request: Request, topic_id: FromPath[int], action: FromPath[str]) -> Any:
     """One route for every transition a person takes; the lifecycle says who may take
     which, and what each takes."""
@@ -344,7 +340,8 @@ _OUTCOME_DONE = {
 }
 
 
-@post("/topics/{topic_id:int}/evaluation/end", name="topics:end_evaluation", guards=[requires(*STAFF)])
+@post("/topics/{topic_id:int}/evaluation/end", name="topics:end_evaluation",
+      guards=[requires(*who_may(Action.close_satisfied))])
 async def end_evaluation(request: Request, topic_id: FromPath[int]) -> Any:
     outcome = await projects.end_evaluation_now(viewer_of(request), topic_id)
     message = _(_OUTCOME_DONE[outcome]) if outcome in _OUTCOME_DONE else _("Nothing to decide.")
@@ -362,13 +359,13 @@ async def _submit(request: Request, topic_id: int, command: Any, open_form: str,
     return _after(request, topic_id, _(done), anchor)
 
 
-@post("/topics/{topic_id:int}/progress", name="topics:progress", guards=[requires(*STAFF)])
+@post("/topics/{topic_id:int}/progress", name="topics:progress", guards=[requires(*who_may(A.progress))])
 async def post_progress(request: Request, topic_id: FromPath[int]) -> Any:
     return await _submit(request, topic_id, lambda viewer, form: projects.post_progress(viewer, topic_id, form),
                          "progress", N_("Progress posted."), "#progress")
 
 
-@post("/topics/{topic_id:int}/supervision", name="topics:supervision", guards=[requires(*SUPERVISORS)])
+@post("/topics/{topic_id:int}/supervision", name="topics:supervision", guards=[requires(*who_may(A.supervision_note))])
 async def add_supervision_note(request: Request, topic_id: FromPath[int]) -> Any:
     return await _submit(
         request, topic_id, lambda viewer, form: projects.add_supervision_note(viewer, topic_id, form.get("body")),
@@ -376,7 +373,7 @@ async def add_supervision_note(request: Request, topic_id: FromPath[int]) -> Any
     )
 
 
-@post("/topics/{topic_id:int}/ratings", name="topics:rate", guards=[requires(*RATERS)])
+@post("/topics/{topic_id:int}/ratings", name="topics:rate", guards=[requires(*who_may(A.rate))])
 async def rate_topic(request: Request, topic_id: FromPath[int]) -> Any:
     return await _submit(
         request, topic_id,
@@ -388,7 +385,7 @@ async def rate_topic(request: Request, topic_id: FromPath[int]) -> Any:
 # ---------------------------------------------------------------- the committee's queue
 
 
-@get("/committee/screening", name="topics:screening", guards=[requires(*COMMITTEE)])
+@get("/committee/screening", name="topics:screening", guards=[requires(*who_may(*SCREENING_ACTIONS))])
 async def screening_queue(request: Request) -> Template:
     queue = await queries.screening_queue()
     return render(request, "topics/screening.html", {**queue, "labels": _labels(), "today": local_today(),

@@ -11,6 +11,7 @@ from typing import Any
 
 from consult.roles import Role, effective_roles
 from consult.topics.lifecycle import (
+    ACTION_ROLES,
     ACTIVITY_RULES,
     Action,
     Activity,
@@ -117,3 +118,16 @@ class TopicPermissions:
     def can(self) -> dict[str, bool]:
         """``{activity: allowed}`` for the templates."""
         return {a.value: a in self.activities for a in Activity}
+
+
+def who_may(*things: Activity | Action) -> tuple[str, ...]:
+    """The human roles that may do any of ``things`` somewhere (a route's guard: who may
+    ask at all; the lifecycle then decides for this topic), in ``Role`` order."""
+    roles: set[str] = set()
+    for thing in things:
+        if isinstance(thing, Action):
+            roles |= ACTION_ROLES[thing]
+        else:
+            rule = ACTIVITY_RULES[thing]
+            roles |= rule.roles | rule.grid_roles
+    return tuple(role for role in Role if role in roles)

@@ -81,3 +81,13 @@ def test_every_action_a_person_takes_has_a_button_a_done_message_and_its_inputs(
     assert set(ACTION_INPUTS) == set(Action)
     names = [i.name for inputs in ACTION_INPUTS.values() for i in inputs]
     assert "funding_route" in names and "target_id" in names
+
+
+def test_route_guards_come_from_the_lifecycle_tables():
+    from consult.topics.lifecycle import SCREENING_ACTIONS
+    from consult.topics.permissions import who_may
+
+    assert who_may(Activity.propose) == ("resident",)
+    assert who_may(Activity.rate) == ("resident", "representative")
+    assert who_may(*Action) == ("committee", "staff")  # the system's own steps have no route
+    assert who_may(*SCREENING_ACTIONS) == ("committee",)
