@@ -23,10 +23,18 @@ from consult import audit
 from consult.messages import N_, NotFound
 from consult.notifications.domain import Kind as NoticeKind
 from consult.notifications.services import notify
-from consult.roles import SYSTEM, Role
+from consult.roles import SYSTEM, Role, effective_roles
 from consult.topics.clock import utcnow
 from consult.topics.labels import STATE_LABELS
-from consult.topics.lifecycle import Action, TopicState, TransitionRefused, next_state, round_after
+from consult.topics.lifecycle import (
+    ACTIVITY_RULES,
+    Action,
+    Activity,
+    TopicState,
+    TransitionRefused,
+    next_state,
+    round_after,
+)
 from consult.topics.tables import Topic, TopicComment, TopicEvent, TopicFollower
 
 SYSTEM_ROLES = frozenset({SYSTEM})
@@ -82,13 +90,20 @@ async def notify_followers(topic: dict, state: TopicState, actor_id: int | None)
     )
 
 
-# Who may rate a topic, by granted role (see the module doc), without those who already
-# rated this round: one query.
+def _granted_for(roles: frozenset[str]) -> str:
+    """The granted roles that act as one of ``roles`` (an admin is not counted in), as SQL."""
+    granted = [r.value for r in Role if r is not Role.admin and effective_roles([r]) & roles]
+    return "(" + ", ".join(f"'{r}'" for r in granted) + ")"
+
+
+_RATE = ACTIVITY_RULES[Activity.rate]
+# Who may rate a topic, by granted role (see the module doc; the lifecycle's rule for
+# ``rate``), without those who already rated this round: one query.
 _RATERS_SQL = (
     "SELECT a.id FROM account a WHERE a.active AND ("
-    f"EXISTS (SELECT 1 FROM user_role r WHERE r.\"user\" = a.id AND r.role = '{Role.representative}') "
+    f"EXISTS (SELECT 1 FROM user_role r WHERE r.\"user\" = a.id AND r.role IN {_granted_for(_RATE.roles)}) "
     "OR (a.grid = {} AND EXISTS (SELECT 1 FROM user_role r WHERE r.\"user\" = a.id "
-    f"AND r.role IN ('{Role.resident}', '{Role.party_member}')))) "
+    f"AND r.role IN {_granted_for(_RATE.grid_roles)}))) "
     "AND NOT EXISTS (SELECT 1 FROM topic_rating tr WHERE tr.topic = {} AND tr.\"user\" = a.id AND tr.round = {})"
 )
 
