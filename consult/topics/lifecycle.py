@@ -261,6 +261,19 @@ class TransitionRefused(_TopicRefusal):
     }
 
 
+class TopicRefused(_TopicRefusal):
+    """A refusal that is not a transition rule: already done, or one's own item."""
+
+    MESSAGES = {
+        "own_topic": N_("You proposed this topic; seconds come from other residents."),
+        "already_seconded": N_("You have already seconded this topic."),
+        "stance_conflict": N_("Your stance changed at the same time elsewhere; reload and try again."),
+        "already_flagged": N_("You have already flagged this comment."),
+        "already_hidden": N_("This comment is already hidden."),
+        "already_rated": N_("You have already rated this project in this round."),
+    }
+
+
 def _as_action(action: Action | str) -> Action:
     try:
         return Action(action)
@@ -422,15 +435,3 @@ def allowed_activities(
     held = effective_roles(roles)
     return [a for a in Activity if can(a, state, held, in_topic_grid=in_topic_grid, is_author=is_author)]
 
-
-class TopicRefused(_TopicRefusal):
-    """A refusal that is not a transition rule: already done, or one's own item."""
-
-    MESSAGES = {
-        "own_topic": N_("You proposed this topic; seconds come from other residents."),
-        "already_seconded": N_("You have already seconded this topic."),
-        "stance_conflict": N_("Your stance changed at the same time elsewhere; reload and try again."),
-        "already_flagged": N_("You have already flagged this comment."),
-        "already_hidden": N_("This comment is already hidden."),
-        "already_rated": N_("You have already rated this project in this round."),
-    }
