@@ -38,7 +38,7 @@ FEATURES = [
     "consult.dashboard.controllers",
 ]
 OPTIONAL_FEATURES = [
-    "consult.topics.controllers",
+    "consult.topics",
     "consult.voting.controllers",
 ]
 

@@ -1,33 +1,26 @@
 """Dashboard web: the public page ``/dashboard`` (filters by year and grid, htmx swaps the
 figures and pushes the URL; a plain GET form without JavaScript), the same figures as
-JSON at ``/api/v1/stats``, and the public topic list as CSV at ``/topics.csv``."""
+JSON at ``/api/v1/stats``. (The topic list as CSV is the topics feature's, ``/topics.csv``.)"""
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
-from datetime import datetime, timezone
 from typing import Annotated
 
-from litestar import Request, Response, get
-from litestar.di import NamedDependency
+from litestar import Request, get
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
 from consult.dashboard import domain
 from consult.dashboard import services as svc
 from consult.dashboard.domain import Stats, StatsFilters
-from consult.topics import services as topics_svc
-from consult.topics.controllers import TOPIC_FILTERS, only_mine
-from consult.topics.domain import DEFAULT_THRESHOLD, STATE_LABELS, TopicState
-from consult.topics.services import TopicFilters
+from consult.topics.evaluation import DEFAULT_THRESHOLD
+from consult.topics.labels import STATE_LABELS
+from consult.topics.lifecycle import TopicState
 from consult.web.i18n import gettext as _
 from consult.web.i18n import get_locale
 from consult.web.forms import MAX_ID
 from consult.web.templating import render
-
-CSV_MAX_ROWS = 100_000
 
 
 def _state_label(state: str) -> str:
@@ -103,40 +96,4 @@ async def api_stats(year: YearParam = None, grid: GridParam = None) -> Stats:
     return await svc.stats(StatsFilters(year=year, grid=grid))
 
 
-@get("/topics.csv", name="dashboard:topics_csv", tags=["topics"], media_type="text/csv; charset=utf-8",
-     dependencies=TOPIC_FILTERS)
-async def topics_csv(
-    request: Request, filters: NamedDependency[TopicFilters], mine: FromQuery[str] = ""
-) -> Response[bytes]:
-    """The public topic list (问题清单) as CSV (UTF-8 with BOM, for Excel), with the same
-    filters and sort as ``/topics``; every matching topic, not one page."""
-    filters = only_mine(request, filters, mine)
-    result = await topics_svc.list_topics(filters, page=1, per_page=CSV_MAX_ROWS)
-    base = str(request.base_url).rstrip("/")
-    yes, no = _("yes"), _("no")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([
-        _("ID"), _("Title"), _("State"), _("Category"), _("Grid"), _("Proposed at"), _("Seconds"),
-        _("Support"), _("Oppose"), _("Neutral"), _("Comments"), _("Project deadline"), _("Overdue"),
-        _("Not screened in 2 days"), _("Link"),
-    ])
-    for row in result["rows"]:
-        created = row["created_at"]
-        if created.tzinfo is None:
-            created = created.replace(tzinfo=timezone.utc)
-        writer.writerow([domain.csv_cell(v) for v in (
-            row["id"], row["title"], _state_label(row["state"]), _name(row["name_zh"], row["name_en"]),
-            row["grid_name"], created.astimezone(domain.SHANGHAI).strftime("%Y-%m-%d %H:%M"), row["seconds"],
-            row["support"], row["oppose"], row["neutral"], row["comments"], row["deadline"],
-            yes if row["overdue"] else no, yes if row["unanswered"] else no, f"{base}/topics/{row['id']}",
-        )])
-    stamp = datetime.now(domain.SHANGHAI).strftime("%Y%m%d")
-    return Response(
-        out.getvalue().encode("utf-8-sig"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="topics-{stamp}.csv"'},
-    )
-
-
-route_handlers = [show_dashboard, api_stats, topics_csv]
+route_handlers = [show_dashboard, api_stats]

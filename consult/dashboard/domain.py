@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from fractions import Fraction
 
-from consult.topics.domain import satisfaction_rate
+from consult.topics.evaluation import satisfaction_rate
 
 SHANGHAI = timezone(timedelta(hours=8))
 MIN_YEAR, MAX_YEAR = 2000, 2100

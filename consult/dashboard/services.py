@@ -27,8 +27,9 @@ from consult.dashboard.domain import (
     Stats,
     StatsFilters,
 )
-from consult.topics.domain import OPEN_PROJECT_STATES, TERMINAL_STATES, Rating, TopicState
-from consult.topics.services import local_today
+from consult.topics.clock import local_today
+from consult.topics.evaluation import Rating
+from consult.topics.lifecycle import OPEN_PROJECT_STATES, TERMINAL_STATES, TopicState
 from consult.topics.tables import Topic
 
 # Constant lists of states, from the topics domain (not user input).

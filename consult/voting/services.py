@@ -254,7 +254,7 @@ async def available_projects(vote_id: int) -> list[dict] | None:
     """Projects on the annual_vote route not yet candidates of this vote; None when the
     topics feature does not offer them (yet)."""
     try:
-        from consult.topics.services import annual_vote_projects
+        from consult.topics.queries import annual_vote_projects
     except ImportError:
         return None
     taken = {c["topic"] for c in await candidates_of(vote_id) if c["topic"] is not None}
@@ -613,7 +613,7 @@ async def close_vote(actor: Viewer, vote_id: int) -> None:
 
 def _topics_outcome():
     try:
-        from consult.topics.services import apply_vote_outcome
+        from consult.topics.commands import apply_vote_outcome
     except ImportError:
         return None
     return apply_vote_outcome

@@ -119,7 +119,7 @@ class World:
 def build_world(app, community) -> World:
     from consult.notifications import services as notifications
     from consult.notifications.tables import Notification
-    from consult.topics import services as topics_svc
+    from consult.topics import discussion
 
     w = World(app=app, community=community)
     w.users["visitor"] = None
@@ -146,9 +146,9 @@ def build_world(app, community) -> World:
         w.ids[f"topic_{state}"] = topics.create(state=state)[0]
     w.ids["topic_annual"] = topics.create(state="project", funding_route="annual_vote")[0]
     discussing = w.ids["topic_discussing"]
-    w.ids["comment"] = run(topics_svc.add_comment(viewer(w.users["resident"]), discussing, "A plain comment.", None))
+    w.ids["comment"] = run(discussion.add_comment(viewer(w.users["resident"]), discussing, "A plain comment.", None))
     w.ids["party_comment"] = run(
-        topics_svc.add_comment(viewer(w.users["party_member"]), discussing, "A party member's view.", None)
+        discussion.add_comment(viewer(w.users["party_member"]), discussing, "A party member's view.", None)
     )
 
     # votes, set up by staff through the forms

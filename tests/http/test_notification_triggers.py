@@ -53,22 +53,22 @@ def turn_off(username, *kinds):
 
 
 def rate_as(username, tid, value="satisfied"):
-    from consult.topics import services as svc
+    from consult.topics import projects
 
-    run(svc.rate_topic(viewer(username), tid, value))
+    run(projects.rate_topic(viewer(username), tid, value))
 
 
 # ---------------------------------------------------------------- topic_state
 
 
 def test_each_transition_notifies_every_follower_once_and_never_the_actor(client, topics, make_user):
-    from consult.topics import services as svc
+    from consult.topics import commands, discussion
 
     chair = make_user("committee", "resident")  # a committee member who also comments: a follower
     topics._committee = chair
     tid, author = topics.create()
     seconder, stance_taker, commenter, outsider = (make_user("resident") for _ in range(4))
-    run(svc.second_topic(viewer(seconder), tid))
+    run(discussion.second_topic(viewer(seconder), tid))
     link = f"/topics/{tid}"
 
     client.login(chair)
@@ -79,16 +79,16 @@ def test_each_transition_notifies_every_follower_once_and_never_the_actor(client
     assert row["message"] == "Topic “{title}” is now {state_label}."
     assert row["params"]["state_label"] == "under discussion" and row["params"]["title"].startswith("Topic ")
 
-    run(svc.set_stance(viewer(stance_taker), tid, "support"))
-    run(svc.add_comment(viewer(commenter), tid, "I agree with this plan."))
-    run(svc.add_comment(viewer(chair), tid, "The committee will look at costs."))
+    run(discussion.set_stance(viewer(stance_taker), tid, "support"))
+    run(discussion.add_comment(viewer(commenter), tid, "I agree with this plan."))
+    run(discussion.add_comment(viewer(chair), tid, "The committee will look at costs."))
     deadline = (today() + timedelta(days=30)).isoformat()
     assert client.post(f"{link}/actions/form_project", dict(SHEET, deadline=deadline)).status_code == 303
     assert per_user(link, "topic_state") == {a: 2, s: 2, st: 1, c: 1}  # not the chair, not the outsider
     assert ch not in per_user(link) and o not in per_user(link)
 
     # staff steps and the system's steps notify the same followers
-    run(svc.start_implementation(viewer(topics.staff), tid))
+    run(commands.start_implementation(viewer(topics.staff), tid))
     assert per_user(link, "topic_state") == {a: 3, s: 3, st: 2, c: 2, ch: 1}
     assert rows_for(link, "topic_state")[-1]["params"]["state_label"] == "being implemented"
 
@@ -104,7 +104,7 @@ def test_the_label_is_translated_when_the_notification_is_shown(client, topics, 
 
 
 def test_the_end_of_an_evaluation_notifies_followers_with_no_actor(topics, make_user):
-    from consult.topics import services as svc
+    from consult.topics import projects
 
     tid, author = topics.create("evaluating")  # the window ends tomorrow
     link = f"/topics/{tid}"
@@ -113,7 +113,7 @@ def test_the_end_of_an_evaluation_notifies_followers_with_no_actor(topics, make_
         rate_as(who, tid, "unsatisfied")
     before = per_user(link, "topic_state")
     later = today() + timedelta(days=2)
-    assert run(svc.close_due_evaluations(today=later)) == [(tid, "second_handling")]
+    assert run(projects.close_due_evaluations(today=later)) == [(tid, "second_handling")]
     after = per_user(link, "topic_state")
     # only the author follows (rating does not make one a follower); the staff who opened it is not told
     assert {u: after[u] - before.get(u, 0) for u in after if after[u] != before.get(u, 0)} == {user_id(author): 1}
@@ -121,12 +121,12 @@ def test_the_end_of_an_evaluation_notifies_followers_with_no_actor(topics, make_
 
 
 def test_a_merge_notifies_the_merged_topics_followers_not_the_targets(client, topics, make_user):
-    from consult.topics import services as svc
+    from consult.topics import commands, discussion
 
     target, target_author = topics.create("discussing")
     source, source_author = topics.create()
     seconder = make_user("resident")
-    run(svc.second_topic(viewer(seconder), source))
+    run(discussion.second_topic(viewer(seconder), source))
     target_before = per_user(f"/topics/{target}", "topic_state")
     client.login(topics.committee)
     assert client.post(f"/topics/{source}/actions/merge", {"target_id": str(target)}).status_code == 303
@@ -134,7 +134,7 @@ def test_a_merge_notifies_the_merged_topics_followers_not_the_targets(client, to
     assert rows_for(f"/topics/{source}", "topic_state")[0]["params"]["state_label"] == "merged"
     assert per_user(f"/topics/{target}", "topic_state") == target_before  # its state did not change
     # from now on they follow the target and hear of its next step
-    run(svc.form_project(viewer(topics.committee), target,
+    run(commands.form_project(viewer(topics.committee), target,
                          dict(SHEET, deadline=(today() + timedelta(days=30)).isoformat())))
     after = per_user(f"/topics/{target}", "topic_state")
     for who in (source_author, seconder, target_author):
@@ -171,27 +171,27 @@ def test_a_vote_outcome_notifies_each_projects_followers(make_user, community, n
 
 
 def test_a_reply_notifies_the_comments_author_and_not_the_one_replying(topics, make_user):
-    from consult.topics import services as svc
+    from consult.topics import discussion
 
     tid, _ = topics.create("discussing")
     alice, bob, carol = (make_user("resident") for _ in range(3))
     a, b, c = ids(alice, bob, carol)
-    top = run(svc.add_comment(viewer(alice), tid, "The north gate needs racks."))
+    top = run(discussion.add_comment(viewer(alice), tid, "The north gate needs racks."))
     assert rows_for(f"/topics/{tid}#c{top}") == []  # a top-level comment is nobody's reply
 
-    reply = run(svc.add_comment(viewer(bob), tid, "Agreed, and the south one too.", parent_id=top))
+    reply = run(discussion.add_comment(viewer(bob), tid, "Agreed, and the south one too.", parent_id=top))
     assert per_user(f"/topics/{tid}#c{reply}", "reply") == {a: 1}
     row = rows_for(f"/topics/{tid}#c{reply}")[0]
     assert row["kind"] == "reply" and row["params"]["name"] == bob.upper()
 
-    own = run(svc.add_comment(viewer(alice), tid, "Replying to myself.", parent_id=top))
+    own = run(discussion.add_comment(viewer(alice), tid, "Replying to myself.", parent_id=top))
     assert rows_for(f"/topics/{tid}#c{own}") == []
 
     # a reply to a reply: its author, and the thread's author (the reply lands in that thread)
-    nested = run(svc.add_comment(viewer(carol), tid, "Bob, which south one?", parent_id=reply))
+    nested = run(discussion.add_comment(viewer(carol), tid, "Bob, which south one?", parent_id=reply))
     assert per_user(f"/topics/{tid}#c{nested}", "reply") == {b: 1, a: 1}
     # Bob answering in Alice's thread under his own reply: Alice only
-    again = run(svc.add_comment(viewer(bob), tid, "The one by block 7.", parent_id=reply))
+    again = run(discussion.add_comment(viewer(bob), tid, "The one by block 7.", parent_id=reply))
     assert per_user(f"/topics/{tid}#c{again}", "reply") == {a: 1}
     assert c not in per_user(f"/topics/{tid}#c{again}")
 
@@ -238,7 +238,7 @@ def test_opening_an_evaluation_notifies_who_may_rate_it_once_each(client, topics
 
 
 def test_an_extended_window_reminds_only_those_who_have_not_rated(topics, make_user, community):
-    from consult.topics import services as svc
+    from consult.topics import projects
 
     tid, author = topics.create("evaluating", grid=3)  # the window ends tomorrow
     link = f"/topics/{tid}"
@@ -246,7 +246,7 @@ def test_an_extended_window_reminds_only_those_who_have_not_rated(topics, make_u
     rater = make_user("resident", grid=3)
     rate_as(author, tid)
     rate_as(rater, tid)
-    assert run(svc.close_due_evaluations(today=today() + timedelta(days=2))) == [(tid, "extend")]
+    assert run(projects.close_due_evaluations(today=today() + timedelta(days=2))) == [(tid, "extend")]
     reminded = {u: n - first.get(u, 0) for u, n in per_user(link, "evaluation_open").items() if n != first.get(u, 0)}
     expected = _expected_raters(community["grids"][3]) - {user_id(author), user_id(rater)}
     assert set(reminded) == expected and set(reminded.values()) == {1}
@@ -285,25 +285,25 @@ def test_opening_and_publishing_a_vote_notify_the_roll_only(make_user, new_clien
 
 
 def test_a_kind_turned_off_means_no_notification_of_that_kind(client, topics, make_user, new_client):
-    from consult.topics import services as svc
+    from consult.topics import commands, discussion
 
     tid, author = topics.create()
     quiet, loud = make_user("resident"), make_user("resident")
     for who in (quiet, loud):
-        run(svc.second_topic(viewer(who), tid))
+        run(discussion.second_topic(viewer(who), tid))
     turn_off(quiet, "topic_state")
     turn_off(author, "reply")
-    run(svc.screen_topic(viewer(topics.committee), tid, "open_discussion", {"end_date": ""}))
+    run(commands.screen_topic(viewer(topics.committee), tid, "open_discussion", {"end_date": ""}))
     assert per_user(f"/topics/{tid}", "topic_state") == {user_id(author): 1, user_id(loud): 1}
-    top = run(svc.add_comment(viewer(author), tid, "My own comment here."))
-    reply = run(svc.add_comment(viewer(loud), tid, "A reply to the author.", parent_id=top))
+    top = run(discussion.add_comment(viewer(author), tid, "My own comment here."))
+    reply = run(discussion.add_comment(viewer(loud), tid, "A reply to the author.", parent_id=top))
     assert rows_for(f"/topics/{tid}#c{reply}") == []
     # the preference page turns a kind back on: the next one arrives
     c = signed_in(new_client, author)
     r = c.post("/notifications/preferences", {"kinds": ["topic_state", "reply", "evaluation_open", "vote_open",
                                                         "vote_published", "announcement"]})
     assert r.status_code == 303, r.text[:300]
-    reply2 = run(svc.add_comment(viewer(loud), tid, "Another reply to the author.", parent_id=top))
+    reply2 = run(discussion.add_comment(viewer(loud), tid, "Another reply to the author.", parent_id=top))
     assert per_user(f"/topics/{tid}#c{reply2}", "reply") == {user_id(author): 1}
 
 
@@ -331,21 +331,21 @@ def test_a_refused_vote_opening_notifies_nobody(make_user, new_client):
 
 
 def test_notifications_roll_back_with_a_transition_that_fails_later(topics, monkeypatch):
-    from consult.topics import services as svc
+    from consult.topics import commands
 
     tid, author = topics.create()
     before = total_notifications()
-    real = svc.audit.record
+    real = commands.audit.record
 
     async def failing(actor_id, action, *args, **kwargs):
         if action == "topic.open_discussion":  # after the timeline and the notifications
             raise RuntimeError("the audit log is unavailable")
         return await real(actor_id, action, *args, **kwargs)
 
-    monkeypatch.setattr(svc.audit, "record", failing)
+    monkeypatch.setattr(commands.audit, "record", failing)
     with pytest.raises(RuntimeError):
-        run(svc.screen_topic(viewer(topics.committee), tid, "open_discussion", {"end_date": ""}))
+        run(commands.screen_topic(viewer(topics.committee), tid, "open_discussion", {"end_date": ""}))
     assert state_of(tid) == "proposed" and total_notifications() == before
-    monkeypatch.setattr(svc.audit, "record", real)
-    run(svc.screen_topic(viewer(topics.committee), tid, "open_discussion", {"end_date": ""}))
+    monkeypatch.setattr(commands.audit, "record", real)
+    run(commands.screen_topic(viewer(topics.committee), tid, "open_discussion", {"end_date": ""}))
     assert per_user(f"/topics/{tid}", "topic_state") == {user_id(author): 1}

@@ -107,10 +107,10 @@ def test_one_stance_per_resident_changeable_while_discussing(client, topics, mak
     assert run(TopicStance.count().where(TopicStance.topic == tid)) == 1
     assert client.post(f"/topics/{tid}/stance", {"stance": "maybe"}).status_code == 400
     # once the discussion is closed the stance is fixed
-    from consult.topics import services as svc
-    from consult.topics.domain import Action
+    from consult.topics import commands
+    from consult.topics.lifecycle import Action
 
-    run(svc.screen_topic(viewer(topics.committee), tid, Action.reject, {"reason": "No consensus."}))
+    run(commands.screen_topic(viewer(topics.committee), tid, Action.reject, {"reason": "No consensus."}))
     assert client.post(f"/topics/{tid}/stance", {"stance": "support"}).status_code == 409
     assert run(TopicStance.select(TopicStance.value).where(TopicStance.topic == tid).first())["value"] == "oppose"
 

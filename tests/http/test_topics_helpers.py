@@ -45,7 +45,7 @@ def audit_for(tid, prefix="topic."):
 
 
 def today():
-    from consult.topics.services import local_today
+    from consult.topics.clock import local_today
 
     return local_today()
 
@@ -84,30 +84,30 @@ class Topics:
 
     def create(self, state="proposed", grid=0, author=None, title=None, category="parking",
                description="A description that is long enough.", funding_route="community", deadline_days=30):
-        from consult.topics import services as svc
-        from consult.topics.domain import Action
+        from consult.topics import commands
+        from consult.topics.lifecycle import Action
 
         author = author or self.make_user("resident", grid=grid)
         title = title or f"Topic {uuid.uuid4().hex[:8]}"
-        tid = run(svc.propose_topic(viewer(author), title, description, category, self.community["grids"][grid]))
+        tid = run(commands.propose_topic(viewer(author), title, description, category, self.community["grids"][grid]))
         path = ["discussing", "project", "implementing", "evaluating"]
         if state in ("proposed",):
             return tid, author
         com, staff = viewer(self.committee), viewer(self.staff)
         if state == "rejected":
-            run(svc.screen_topic(com, tid, Action.reject, {"reason": "Out of scope here."}))
+            run(commands.screen_topic(com, tid, Action.reject, {"reason": "Out of scope here."}))
             return tid, author
-        run(svc.screen_topic(com, tid, Action.open_discussion, {"end_date": ""}))
+        run(commands.screen_topic(com, tid, Action.open_discussion, {"end_date": ""}))
         if state == "discussing":
             return tid, author
         sheet = dict(SHEET, funding_route=funding_route,
                      deadline=(today() + timedelta(days=deadline_days)).isoformat())
-        run(svc.form_project(com, tid, sheet, today=today() + timedelta(days=min(0, deadline_days - 1))))
+        run(commands.form_project(com, tid, sheet, today=today() + timedelta(days=min(0, deadline_days - 1))))
         if state == "project":
             return tid, author
-        run(svc.start_implementation(staff, tid))
+        run(commands.start_implementation(staff, tid))
         if state == "implementing":
             return tid, author
-        run(svc.open_evaluation(staff, tid, (today() + timedelta(days=1)).isoformat()))
+        run(commands.open_evaluation(staff, tid, (today() + timedelta(days=1)).isoformat()))
         assert path and state == "evaluating"
         return tid, author

@@ -39,7 +39,7 @@ def test_list_filters_by_state_category_grid_and_search(client, topics):
 
 
 def test_sorts_newest_most_seconded_and_nearest_deadline(client, topics, make_user):
-    from consult.topics import services as svc
+    from consult.topics import discussion
 
     tag = "Sortcheck"
     first, _ = topics.create(title=f"{tag} one")
@@ -47,7 +47,7 @@ def test_sorts_newest_most_seconded_and_nearest_deadline(client, topics, make_us
     soon, _ = topics.create("implementing", title=f"{tag} three", deadline_days=5)
     later, _ = topics.create("implementing", title=f"{tag} four", deadline_days=50)
     for _ in range(2):
-        run(svc.second_topic(viewer(make_user("resident")), first))
+        run(discussion.second_topic(viewer(make_user("resident")), first))
     assert ids(client, f"/api/v1/topics?q={tag}")[:2] == [later, soon]
     assert ids(client, f"/api/v1/topics?q={tag}&sort=seconds")[0] == first
     assert ids(client, f"/api/v1/topics?q={tag}&sort=deadline")[:2] == [soon, later]
@@ -68,11 +68,11 @@ def test_pagination_and_total(client, topics):
 
 def test_list_counts_come_from_one_query_per_page(topics, make_user, monkeypatch):
     from consult import db
-    from consult.topics import services as svc
+    from consult.topics import discussion, queries
 
     for i in range(5):
         tid, _ = topics.create("discussing", title=f"Onequery {i}")
-        run(svc.second_topic(viewer(make_user("resident")), tid))
+        run(discussion.second_topic(viewer(make_user("resident")), tid))
     engine_class = type(db.engine())
     calls = []
     original = engine_class.run_querystring
@@ -82,18 +82,18 @@ def test_list_counts_come_from_one_query_per_page(topics, make_user, monkeypatch
         return await original(self, querystring, *args, **kwargs)
 
     monkeypatch.setattr(engine_class, "run_querystring", counting)
-    result = run(svc.list_topics(svc.TopicFilters(q="Onequery"), 1))
+    result = run(queries.list_topics(queries.TopicFilters(q="Onequery"), 1))
     assert len(result["rows"]) == 5 and all(r["seconds"] == 1 for r in result["rows"])
     assert result["total"] == 5
     # the content revision, one query for the page's rows with all their counts, one for
     # the total: never one per row
     assert len(calls) == 3 and "content_revision" in calls[0], calls
     calls.clear()
-    one = run(svc.list_topics(svc.TopicFilters(q="Onequery 3"), 1))
+    one = run(queries.list_topics(queries.TopicFilters(q="Onequery 3"), 1))
     assert len(one["rows"]) == 1 and len(calls) == 3, calls
     calls.clear()
     # nothing changed since: only the revision is read, the rest comes from the cache
-    again = run(svc.list_topics(svc.TopicFilters(q="Onequery 3"), 1))
+    again = run(queries.list_topics(queries.TopicFilters(q="Onequery 3"), 1))
     assert again["rows"] == one["rows"] and len(calls) == 1, calls
 
 
@@ -109,10 +109,10 @@ def test_htmx_filter_returns_only_the_results_and_the_history_restore_gets_the_p
 
 
 def test_topic_page_shows_everything_to_a_visitor(client, topics, make_user):
-    from consult.topics import services as svc
+    from consult.topics import projects
 
     tid, _ = topics.create("implementing", title="Everything visible")
-    run(svc.post_progress(viewer(topics.staff), tid, {"percent": "55", "note": "Half way there."}))
+    run(projects.post_progress(viewer(topics.staff), tid, {"percent": "55", "note": "Half way there."}))
     page = client.get(f"/topics/{tid}")
     assert page.status_code == 200
     text = text_of(page.text)
@@ -149,18 +149,18 @@ def test_category_names_follow_the_language(client, topics):
 
 
 def test_annual_vote_projects_lists_vote_route_projects_with_support(topics, make_user):
-    from consult.topics import services as svc
+    from consult.topics import clock, commands, discussion, queries
 
     vote_route, _ = topics.create("discussing", title="Vote route project")
-    run(svc.second_topic(viewer(make_user("resident")), vote_route))
+    run(discussion.second_topic(viewer(make_user("resident")), vote_route))
     supporter = viewer(make_user("resident"))
-    run(svc.set_stance(supporter, vote_route, "support"))
-    run(svc.form_project(viewer(topics.committee), vote_route, {
+    run(discussion.set_stance(supporter, vote_route, "support"))
+    run(commands.form_project(viewer(topics.committee), vote_route, {
         "consensus_summary": "Agreed to ask for the vote.", "title": "Sheet title", "scope": "The whole north side.",
         "estimated_cost": "250000", "responsible_unit": "Street office", "responsible_person": "Liu",
-        "deadline": (svc.local_today() + timedelta(days=90)).isoformat(), "funding_route": "annual_vote"}))
+        "deadline": (clock.local_today() + timedelta(days=90)).isoformat(), "funding_route": "annual_vote"}))
     community_route, _ = topics.create("project", funding_route="community")
-    rows = {r["id"]: r for r in run(svc.annual_vote_projects())}
+    rows = {r["id"]: r for r in run(queries.annual_vote_projects())}
     assert vote_route in rows and community_route not in rows
     assert rows[vote_route] == {"id": vote_route, "title": "Sheet title", "scope": "The whole north side.",
                                 "estimated_cost": 250000, "support": 2, "responsible_unit": "Street office"}
@@ -169,7 +169,7 @@ def test_annual_vote_projects_lists_vote_route_projects_with_support(topics, mak
 def test_apply_vote_outcome_inside_the_callers_transaction(topics, make_user):
     from consult import db
     from consult.accounts.tables import AuditEntry
-    from consult.topics import services as svc
+    from consult.topics import commands
 
     elected, _ = topics.create("project", funding_route="annual_vote")
     lost, _ = topics.create("project", funding_route="annual_vote")
@@ -178,7 +178,7 @@ def test_apply_vote_outcome_inside_the_callers_transaction(topics, make_user):
 
     async def publish_and_fail():
         async with db.transaction():
-            await svc.apply_vote_outcome([elected], [lost], 42, staff_id)
+            await commands.apply_vote_outcome([elected], [lost], 42, staff_id)
             raise RuntimeError("the vote's own write failed")
 
     with pytest.raises(RuntimeError):
@@ -187,7 +187,7 @@ def test_apply_vote_outcome_inside_the_callers_transaction(topics, make_user):
 
     async def publish():
         async with db.transaction():
-            await svc.apply_vote_outcome([elected, stray], [lost], 42, staff_id)
+            await commands.apply_vote_outcome([elected, stray], [lost], 42, staff_id)
 
     run(publish())
     assert (state_of(elected), state_of(lost), state_of(stray)) == ("implementing", "not_elected", "discussing")
@@ -204,7 +204,7 @@ def test_apply_vote_outcome_inside_the_callers_transaction(topics, make_user):
 def test_demo_topics_cover_every_state_and_are_idempotent(app):
     from consult.demo import load_base
     from consult.topics import demo
-    from consult.topics.domain import TopicState
+    from consult.topics.lifecycle import TopicState
     from consult.topics.tables import Topic, TopicComment
 
     run(load_base())

@@ -472,10 +472,11 @@ def test_publish_moves_projects_through_the_topics_service(staff, make_user, new
     async def apply_vote_outcome(elected, not_elected, vote_id, actor_id):
         calls.append((sorted(elected), sorted(not_elected), vote_id, actor_id))
 
-    fake = types.ModuleType("consult.topics.services")
+    fake = types.ModuleType("consult.topics.queries")
     fake.annual_vote_projects = annual_vote_projects
     fake.apply_vote_outcome = apply_vote_outcome
-    monkeypatch.setitem(sys.modules, "consult.topics.services", fake)
+    monkeypatch.setitem(sys.modules, "consult.topics.queries", fake)
+    monkeypatch.setitem(sys.modules, "consult.topics.commands", fake)
 
     vote_id = create_vote(staff, seats="1")
     page = staff.get(f"/staff/votes/{vote_id}")
@@ -503,9 +504,9 @@ def test_publish_is_rolled_back_when_moving_projects_fails(staff, make_user, new
     async def apply_vote_outcome(elected, not_elected, vote_id, actor_id):
         raise RuntimeError("topics unavailable")
 
-    fake = types.ModuleType("consult.topics.services")
+    fake = types.ModuleType("consult.topics.commands")
     fake.apply_vote_outcome = apply_vote_outcome
-    monkeypatch.setitem(sys.modules, "consult.topics.services", fake)
+    monkeypatch.setitem(sys.modules, "consult.topics.commands", fake)
     vote_id, reps, ids = open_vote(staff, make_user)
     from consult.voting.tables import Candidate, Vote
 

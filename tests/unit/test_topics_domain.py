@@ -15,28 +15,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consult.topics import domain
-from consult.topics.domain import (
-    ACTION_ROLES,
-    ACTIVITY_RULES,
-    TRANSITIONS,
-    Action,
-    Activity,
+from consult.roles import effective_roles
+from consult.topics import evaluation, lifecycle
+from consult.topics.evaluation import (
     EvaluationOutcome,
-    FundingRoute,
     Rating,
-    TopicInputError,
-    TopicState,
-    TransitionRefused,
-    allowed_actions,
-    can,
-    check,
     decide_evaluation,
-    effective_roles,
     is_overdue,
     is_unanswered,
-    next_state,
     satisfaction_rate,
+)
+from consult.topics.forms import (
+    TopicInputError,
     validate_comment,
     validate_evaluation_window,
     validate_progress,
@@ -44,6 +34,20 @@ from consult.topics.domain import (
     validate_proposal,
     validate_rating,
     validate_screening,
+)
+from consult.topics.lifecycle import (
+    ACTION_ROLES,
+    ACTIVITY_RULES,
+    TRANSITIONS,
+    Action,
+    Activity,
+    FundingRoute,
+    TopicState,
+    TransitionRefused,
+    allowed_actions,
+    can,
+    check,
+    next_state,
 )
 
 ROLES = ["resident", "party_member", "committee", "representative", "staff", "admin", "system"]
@@ -186,9 +190,9 @@ def test_refusal_message_is_a_template_with_params():
 
 
 def test_second_handling_starts_a_new_round():
-    assert domain.round_after(Action.second_handling, 1) == 2
-    assert domain.round_after(Action.close_satisfied, 2) == 2
-    assert domain.round_after(Action.open_evaluation, 1) == 1
+    assert lifecycle.round_after(Action.second_handling, 1) == 2
+    assert lifecycle.round_after(Action.close_satisfied, 2) == 2
+    assert lifecycle.round_after(Action.open_evaluation, 1) == 1
 
 
 # ------------------------------------------------------------------ property-based
@@ -330,7 +334,7 @@ def test_unknown_activity_is_refused():
 
 
 def test_allowed_activities_for_a_resident_in_discussion():
-    got = domain.allowed_activities(TopicState.discussing, ["resident"])
+    got = lifecycle.allowed_activities(TopicState.discussing, ["resident"])
     assert [a.value for a in got] == ["second", "comment", "reply", "stance", "flag"]
 
 
@@ -652,10 +656,10 @@ def test_threshold_and_minimum_are_settings():
 
 
 def test_outcomes_map_to_transitions():
-    assert domain.OUTCOME_ACTIONS == {
+    assert evaluation.OUTCOME_ACTIONS == {
         "close": Action.close_satisfied, "second_handling": Action.second_handling
     }
-    assert next_state(TopicState.evaluating, domain.OUTCOME_ACTIONS["close"], ["system"]) == "closed"
+    assert next_state(TopicState.evaluating, evaluation.OUTCOME_ACTIONS["close"], ["system"]) == "closed"
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,0 +1,133 @@
+"""What one viewer may do on one topic and its comments, worked out once per request
+from the lifecycle's tables. The commands check through it, the pages and templates
+ask it; no rule is written a second time. Standard library and lifecycle only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from consult.roles import Role, effective_roles
+from consult.topics.lifecycle import (
+    ACTION_ROLES,
+    ACTIVITY_RULES,
+    Action,
+    Activity,
+    TopicState,
+    allowed_actions,
+    can,
+    check,
+    check_item,
+)
+
+
+@dataclass(frozen=True)
+class TopicPermissions:
+    """``activities``: what the viewer may do here, an own-only activity counted as
+    allowed on their own items and an own-excluded one on others' items; ``may_on``
+    tells for one item."""
+
+    state: TopicState
+    viewer_id: int | None
+    roles: frozenset[str]
+    in_grid: bool
+    own_topic: bool
+    actions: tuple[Action, ...]
+    activities: frozenset[Activity]
+
+    @classmethod
+    def of(
+        cls,
+        granted: Iterable[str],
+        viewer_id: int | None,
+        viewer_grid: int | None,
+        state: TopicState | str,
+        author_id: int | None,
+        grid_id: int | None,
+    ) -> TopicPermissions:
+        roles = effective_roles(granted)
+        state = TopicState(state)
+        in_grid = viewer_grid is not None and viewer_grid == grid_id
+        activities = frozenset(
+            a for a in Activity
+            if can(a, state, roles, in_topic_grid=in_grid, is_author=ACTIVITY_RULES[a].own_only)
+        )
+        return cls(
+            state=state, viewer_id=viewer_id, roles=roles, in_grid=in_grid,
+            own_topic=viewer_id is not None and viewer_id == author_id,
+            actions=tuple(allowed_actions(state, roles)), activities=activities,
+        )
+
+    @classmethod
+    def for_viewer(cls, viewer: Any, topic: Mapping[str, Any]) -> TopicPermissions:
+        """From a ``Viewer`` (``granted``, ``id``, ``grid_id``) and a topic row."""
+        return cls.of(viewer.granted, viewer.id, viewer.grid_id, topic["state"], topic["author"], topic["grid"])
+
+    def may(self, activity: Activity | str) -> bool:
+        return activity in self.activities
+
+    def open_for(self, activity: Activity | str) -> bool:
+        """Whether anyone may do ``activity`` in this state (to invite a visitor to sign in)."""
+        return self.state in ACTIVITY_RULES[Activity(activity)].states
+
+    def is_own(self, author_id: int | None) -> bool:
+        return self.viewer_id is not None and author_id == self.viewer_id
+
+    def may_on(self, activity: Activity | str, author_id: int | None) -> bool:
+        """Whether the viewer may do ``activity`` on an item written by ``author_id``."""
+        rule = ACTIVITY_RULES[Activity(activity)]
+        own = self.is_own(author_id)
+        if (rule.own_only and not own) or (rule.own_excluded and own):
+            return False
+        return self.may(activity)
+
+    def check(self, activity: Activity | str, author_id: int | None = None) -> None:
+        """Refuse (``TransitionRefused``) what the viewer may not do on this item."""
+        own = self.is_own(author_id)
+        check(activity, self.state, self.roles, in_topic_grid=self.in_grid, is_author=own)
+        check_item(activity, own)
+
+    def ids_may_on(self, activity: Activity | str, items: Iterable[tuple[int, int | None]]) -> frozenset[int]:
+        """The ids of the ``(id, author_id)`` items the viewer may do ``activity`` on."""
+        if not self.may(activity):
+            return frozenset()
+        on_own = self.viewer_id is not None and self.may_on(activity, self.viewer_id)
+        on_others = self.may_on(activity, None)
+        return frozenset(
+            item for item, author in items if (on_own if self.is_own(author) else on_others)
+        )
+
+    @property
+    def may_second(self) -> bool:
+        """Seconds come from other residents: not on one's own topic."""
+        return self.may(Activity.second) and not self.own_topic
+
+    @property
+    def may_end_evaluation(self) -> bool:
+        """Ending a window early is taken by who may close it."""
+        return Action.close_satisfied in self.actions
+
+    @property
+    def sees_flags(self) -> bool:
+        """The committee sees how often a comment was flagged."""
+        return Role.committee in self.roles
+
+    @property
+    def can(self) -> dict[str, bool]:
+        """``{activity: allowed}`` for the templates."""
+        return {a.value: a in self.activities for a in Activity}
+
+
+def who_may(*things: Activity | Action) -> tuple[str, ...]:
+    """The human roles that may do any of ``things`` somewhere (a route's guard: who may
+    ask at all; the lifecycle then decides for this topic), in ``Role`` order."""
+    roles: set[str] = set()
+    for thing in things:
+        if isinstance(thing, Action):
+            roles |= ACTION_ROLES[thing]
+        else:
+            rule = ACTIVITY_RULES[thing]
+            roles |= rule.roles | rule.grid_roles
+    return tuple(role for role in Role if role in roles)

@@ -1,0 +1,402 @@
+"""Topic reads: the public list, one topic, the committee's queue and the annual vote's
+candidates, counting in SQL (one query per list page, no query per row). The only
+place the topics feature caches: what every viewer sees is read once per content
+revision (``consult.cache``) and shared, so callers treat it as read-only.
+
+Full-text search is a case-insensitive LIKE over title and description on both engines.
+SQL state sets are the lifecycle's own (``OPEN_PROJECT_STATES``, ``LIVE_DEADLINES``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from consult.accounts.domain import Viewer
+from consult.accounts.tables import Category, Grid, User
+from consult.fields import row_id
+from consult.cache import RevisionCache, at, content_revision
+from consult.messages import NotFound
+from consult.numbers import percent_text
+from consult.topics.clock import local_today, utcnow
+from consult.topics.evaluation import Rating, is_overdue, is_unanswered, satisfaction_rate, unanswered_since
+from consult.topics.forms import Stance
+from consult.topics.lifecycle import LIVE_DEADLINES, OPEN_PROJECT_STATES, FundingRoute, TopicState, state_values
+from consult.topics.tables import ProgressUpdate, ProjectSheet, SupervisionNote, Topic, TopicComment, TopicEvent
+from consult.topics.tables import TopicRating, TopicSecond
+from consult.topics.timeline import NO_TOPIC
+
+PER_PAGE = 20
+STATE_VALUES = [s.value for s in TopicState]
+SORTS = ("newest", "seconds", "deadline")
+FLAGS = ("overdue", "unanswered")
+
+_CHOICES_CACHE = RevisionCache("topic_choices", size=8)
+_DETAIL_CACHE = RevisionCache("topic_detail", size=512)
+_LIST_CACHE = RevisionCache("topic_list", size=512)
+
+
+async def filter_choices(revision: int | None) -> dict[str, list[dict]]:
+    """``categories`` (active, in their order) and ``grids`` (by id) for the list's filters
+    and the proposal form, read at ``revision`` and shared: read-only. The list page passes
+    the revision it read for its rows, so a page view reads it once."""
+
+    async def read() -> dict[str, list[dict]]:
+        return {
+            "categories": await Category.select(Category.id, Category.slug, Category.name_zh, Category.name_en)
+            .where(Category.active == True).order_by(Category.position),  # noqa: E712
+            "grids": await Grid.select(Grid.id, Grid.name).order_by(Grid.id),
+        }
+
+    return await _CHOICES_CACHE.get_or_load(at(revision, "filters"), read)
+
+
+async def _cached_raw(revision: int | None, sql: str, *args: Any) -> list[dict]:
+    """``Topic.raw`` remembered per content revision (callers copy rows before changing them)."""
+    return await _LIST_CACHE.get_or_load(at(revision, sql, args), lambda: Topic.raw(sql, *args).run())
+
+
+# ---------------------------------------------------------------- the list
+
+
+def _int_or_none(value: Any) -> int | None:
+    """A row id from a query string, or None (a number no row can have is None too)."""
+    return row_id(value)[0]
+
+
+@dataclass
+class TopicFilters:
+    q: str = ""
+    state: str = ""
+    category: str = ""  # slug
+    grid: int | None = None
+    flag: str = ""
+    sort: str = "newest"
+    mine: int | None = None  # author's user id
+
+    @classmethod
+    def parse(cls, q="", state="", category="", grid="", flag="", sort="", mine_id=None) -> TopicFilters:
+        """From query-string values; anything unknown is ignored, not an error."""
+        return cls(
+            q=(q or "").strip()[:100],
+            state=state if state in STATE_VALUES else "",
+            category=(category or "").strip()[:40],
+            grid=_int_or_none(grid) if grid else None,
+            flag=flag if flag in FLAGS else "",
+            sort=sort if sort in SORTS else "newest",
+            mine=mine_id,
+        )
+
+    def params(self) -> dict:
+        return {
+            "q": self.q, "state": self.state, "category": self.category, "grid": self.grid or "",
+            "flag": self.flag, "sort": "" if self.sort == "newest" else self.sort,
+            "mine": 1 if self.mine else "",
+        }
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _in(states: Iterable[TopicState]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in state_values(states)) + ")"
+
+
+_DEADLINE_COLUMNS = {"discussion_ends_on": "t.discussion_ends_on", "evaluation_ends_on": "t.evaluation_ends_on",
+                     "deadline": "p.deadline"}
+_LIVE_DEADLINE = "CASE " + " ".join(
+    f"WHEN t.state IN {_in(states)} THEN {_DEADLINE_COLUMNS[column]}" for column, states in LIVE_DEADLINES.items()
+) + " ELSE NULL END"
+_STANCE_COUNTS = ", ".join(
+    f"(SELECT COUNT(*) FROM topic_stance st WHERE st.topic = t.id AND st.value = '{s.value}') AS {s.value}"
+    for s in Stance
+)
+
+LIST_SQL = (
+    "SELECT t.id, t.title, t.state, t.created_at, t.round, t.discussion_ends_on, t.evaluation_ends_on, "
+    "t.grid AS grid_id, g.name AS grid_name, c.slug AS category, c.name_zh, c.name_en, "
+    "p.deadline, p.title AS project_title, "
+    "(SELECT COUNT(*) FROM topic_second s WHERE s.topic = t.id) AS seconds, "
+    f"{_STANCE_COUNTS}, "
+    "(SELECT COUNT(*) FROM topic_comment cm WHERE cm.topic = t.id) AS comments, "
+    f"{_LIVE_DEADLINE} AS live_deadline "
+    "FROM topic t JOIN category c ON c.id = t.category JOIN grid g ON g.id = t.grid "
+    "LEFT JOIN project_sheet p ON p.topic = t.id"
+)
+_OVERDUE_SQL = f"t.state IN {_in(OPEN_PROJECT_STATES)} AND p.deadline < {{}}"
+_UNANSWERED_SQL = f"t.state = '{TopicState.proposed.value}' AND t.created_at < {{}}"
+_ORDERS = {
+    "newest": "t.created_at DESC, t.id DESC",
+    "seconds": "seconds DESC, t.created_at DESC, t.id DESC",
+    # PostgreSQL allows an output alias in ORDER BY only on its own, not inside an expression
+    "deadline": f"CASE WHEN ({_LIVE_DEADLINE}) IS NULL THEN 1 ELSE 0 END, {_LIVE_DEADLINE} ASC, t.id DESC",
+}
+
+
+def _flags(row: dict, today: date, now: datetime) -> dict:
+    live = row.get("live_deadline")
+    if isinstance(live, str):  # SQLite gives a computed column back untyped
+        row["live_deadline"] = date.fromisoformat(live[:10])
+    row["overdue"] = is_overdue(TopicState(row["state"]), row.get("deadline"), today)
+    created = row["created_at"]
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)
+    row["unanswered"] = is_unanswered(TopicState(row["state"]), created, now)
+    return row
+
+
+def _where(filters: TopicFilters, today: date, now: datetime) -> tuple[list[str], list[Any]]:
+    where, args = [], []
+    if filters.q:
+        where.append("(LOWER(t.title) LIKE {} ESCAPE '\\' OR LOWER(t.description) LIKE {} ESCAPE '\\')")
+        args += [_like(filters.q), _like(filters.q)]
+    for clause, value in (("t.state = {}", filters.state), ("c.slug = {}", filters.category),
+                          ("t.grid = {}", filters.grid), ("t.author = {}", filters.mine)):
+        if value:
+            where.append(clause)
+            args.append(value)
+    if filters.flag == "overdue":
+        where.append(_OVERDUE_SQL)
+        args.append(today)
+    elif filters.flag == "unanswered":
+        where.append(_UNANSWERED_SQL)
+        args.append(unanswered_since(now))
+    return where, args
+
+
+async def list_topics(
+    filters: TopicFilters, page: int = 1, per_page: int = PER_PAGE,
+    today: date | None = None, now: datetime | None = None,
+) -> dict:
+    """One page of the public list (问题清单), with every count, in ONE query."""
+    today = today or local_today()
+    now = now or utcnow()
+    page = max(1, min(int(page), 10_000))
+    where, args = _where(filters, today, now)
+    where_sql = " WHERE " + " AND ".join(where) if where else ""
+    # The total is its own COUNT, joining only what the filters need: a COUNT(*) OVER ()
+    # in the page query made SQLite compute every row's counts before the LIMIT.
+    joins = (" JOIN category c ON c.id = t.category" if filters.category else "") + (
+        " LEFT JOIN project_sheet p ON p.topic = t.id" if filters.flag == "overdue" else "")
+    revision = await content_revision()
+    counted = await _cached_raw(revision, f"SELECT COUNT(*) AS n FROM topic t{joins}{where_sql}", *args)
+    total = int(counted[0]["n"])
+    sql = LIST_SQL + where_sql + f" ORDER BY {_ORDERS[filters.sort]} LIMIT {{}} OFFSET {{}}"
+    args += [per_page, (page - 1) * per_page]
+    rows = [_flags(dict(r), today, now) for r in await _cached_raw(revision, sql, *args)]
+    for r in rows:
+        r["total"] = total
+        for key in ("seconds", "support", "oppose", "neutral", "comments"):
+            r[key] = int(r[key])
+    return {
+        "rows": rows, "page": page, "per_page": per_page, "total": total,
+        "has_next": page * per_page < total, "has_prev": page > 1, "revision": revision,
+    }
+
+
+# ---------------------------------------------------------------- the committee's queue
+
+
+async def screening_queue(now: datetime | None = None, today: date | None = None) -> dict:
+    """Proposed topics, longest waiting first, with the 2-day flag; and discussions to close."""
+    now = now or utcnow()
+    today = today or local_today()
+    waiting = await Topic.raw(LIST_SQL + f" WHERE t.state = '{TopicState.proposed.value}' "
+                              "ORDER BY t.created_at ASC, t.id ASC")
+    rows = []
+    for r in waiting:
+        r = _flags(dict(r), today, now)
+        created = r["created_at"] if r["created_at"].tzinfo else r["created_at"].replace(tzinfo=timezone.utc)
+        r["waiting_hours"] = int((now - created).total_seconds() // 3600)
+        r["seconds"] = int(r["seconds"])
+        rows.append(r)
+    discussing = await Topic.raw(
+        LIST_SQL + f" WHERE t.state = '{TopicState.discussing.value}' ORDER BY t.discussion_ends_on ASC, t.id ASC"
+    )
+    return {"waiting": rows, "discussing": [_flags(dict(r), today, now) for r in discussing]}
+
+
+# ---------------------------------------------------------------- the annual vote's candidates
+
+
+async def annual_vote_projects() -> list[dict]:
+    """Projects on the ``annual_vote`` route still in state ``project``: the vote's candidates.
+    ``title`` is the project sheet's title; ``support`` = seconds + support stances."""
+    rows = await Topic.raw(
+        "SELECT t.id, p.title, p.scope, p.estimated_cost, p.responsible_unit, "
+        "(SELECT COUNT(*) FROM topic_second s WHERE s.topic = t.id) "
+        "+ (SELECT COUNT(*) FROM topic_stance st WHERE st.topic = t.id AND st.value = {}) AS support "
+        "FROM topic t JOIN project_sheet p ON p.topic = t.id "
+        "WHERE t.state = {} AND p.funding_route = {} ORDER BY t.id",
+        Stance.support.value, TopicState.project.value, FundingRoute.annual_vote.value,
+    )
+    return [
+        {
+            "id": r["id"], "title": r["title"], "scope": r["scope"], "estimated_cost": int(r["estimated_cost"]),
+            "support": int(r["support"]), "responsible_unit": r["responsible_unit"],
+        }
+        for r in rows
+    ]
+
+
+# ---------------------------------------------------------------- one topic
+
+
+def _json(value: Any) -> dict:
+    if isinstance(value, dict):
+        return value
+    try:
+        loaded = json.loads(value or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+async def _names(user_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = sorted({i for i in user_ids if i})
+    if not ids:
+        return {}
+    rows = await User.select(User.id, User.display_name).where(User.id.is_in(ids))
+    return {r["id"]: r["display_name"] for r in rows}
+
+
+_SUMMARY_KEYS = ("grid_name", "category", "name_zh", "name_en", "seconds", "support", "oppose", "neutral", "comments",
+                 "overdue", "unanswered", "live_deadline")
+
+
+async def topic_detail(topic_id: int, viewer: Viewer | None = None, today: date | None = None,
+                       now: datetime | None = None) -> dict:
+    """Everything the topic page and the API show.
+
+    What every viewer sees is read once per content revision and shared: callers treat
+    it as read-only. The flags that depend on the clock and the viewer's own marks are
+    worked out on every call. ``revision`` in the result is the content revision the
+    shared part belongs to (None: not cacheable)."""
+    today = today or local_today()
+    now = now or utcnow()
+    revision = await content_revision()
+    shared = await _DETAIL_CACHE.get_or_load(at(revision, topic_id), lambda: _topic_detail_shared(topic_id))
+    topic = shared["topic"]
+    summary = _flags(dict(shared["summary"]), today, now)
+    mine = await _viewer_marks(topic_id, topic["round"], viewer)
+    return {
+        **{k: v for k, v in shared.items() if k != "summary"},
+        "topic": {**topic, **{k: summary[k] for k in _SUMMARY_KEYS}},
+        "mine": mine,
+        "revision": revision,
+    }
+
+
+def _evaluation_rounds(rating_rows: list[dict], rating_comments: list[dict]) -> tuple[dict[int, dict], list[dict]]:
+    """Ratings per round, each with its satisfaction rate and what raters wrote."""
+    rounds: dict[int, dict[str, int]] = {}
+    for r in rating_rows:
+        rounds.setdefault(int(r["round"]), {v.value: 0 for v in Rating})[r["value"]] = int(r["n"])
+    evaluation = []
+    for number in sorted(rounds):
+        tally = rounds[number]
+        rate = satisfaction_rate(tally[Rating.satisfied], tally[Rating.basically_satisfied], tally[Rating.unsatisfied])
+        evaluation.append({
+            "round": number, **tally, "total": sum(tally.values()),
+            # one decimal, half up (consult.numbers); shown and sent as a number
+            "rate_percent": None if rate is None else float(percent_text(rate)),
+            "comments": [c for c in rating_comments if int(c["round"]) == number],
+        })
+    return rounds, evaluation
+
+
+def _threads(comments: list[dict], names: dict[int, str], flags: dict[int, int]) -> list[dict]:
+    """Top-level comments (pinned first, then oldest first), each with its replies."""
+    by_parent: dict[int | None, list[dict]] = {}
+    for c in comments:
+        c["author_name"] = names.get(c["author"], "")
+        c["flags"] = flags.get(c["id"], 0)
+        by_parent.setdefault(c["parent"], []).append(c)
+    threads = sorted(by_parent.get(None, []), key=lambda c: (not c["pinned"], c["id"]))
+    for c in threads:
+        c["replies"] = sorted(by_parent.get(c["id"], []), key=lambda r: (not r["pinned"], r["id"]))
+    return threads
+
+
+async def _rows_of(topic_id: int) -> dict[str, Any]:
+    """Every row the topic page shows, one query each."""
+    return {
+        "sheet": await ProjectSheet.select().where(ProjectSheet.topic == topic_id).first(),
+        "comments": await TopicComment.select().where(TopicComment.topic == topic_id).order_by(TopicComment.id),
+        "flags": await TopicComment.raw(
+            "SELECT f.comment, COUNT(*) AS n FROM comment_flag f JOIN topic_comment c ON c.id = f.comment "
+            "WHERE c.topic = {} GROUP BY f.comment", topic_id,
+        ),
+        "progress": await ProgressUpdate.select().where(ProgressUpdate.topic == topic_id).order_by(
+            ProgressUpdate.on_date, ascending=False
+        ).order_by(ProgressUpdate.id, ascending=False),
+        "notes": await SupervisionNote.select().where(SupervisionNote.topic == topic_id).order_by(SupervisionNote.id),
+        "events": await TopicEvent.select().where(TopicEvent.topic == topic_id).order_by(TopicEvent.id),
+        "ratings": await TopicRating.raw(
+            "SELECT round, value, COUNT(*) AS n FROM topic_rating WHERE topic = {} GROUP BY round, value", topic_id
+        ),
+        # What raters wrote, shown without their names (a rating is a personal judgement),
+        # so staff going into second handling can see why residents were not satisfied.
+        "rating_comments": await TopicRating.select(TopicRating.round, TopicRating.value, TopicRating.comment).where(
+            (TopicRating.topic == topic_id) & (TopicRating.comment != "")
+        ).order_by(TopicRating.round).order_by(TopicRating.id),
+    }
+
+
+async def _topic_detail_shared(topic_id: int) -> dict:
+    """The part of the topic page that is the same for every viewer and every minute."""
+    summaries = await Topic.raw(LIST_SQL + " WHERE t.id = {}", topic_id)
+    topic = await Topic.select().where(Topic.id == topic_id).first()
+    if not summaries or topic is None:
+        raise NotFound(NO_TOPIC, topic_id=topic_id)
+    rows = await _rows_of(topic_id)
+    progress, notes, events = rows["progress"], rows["notes"], rows["events"]
+    names = await _names(
+        [topic["author"]] + [c["author"] for c in rows["comments"]] + [p["author"] for p in progress]
+        + [n["author"] for n in notes] + [e["actor"] for e in events]
+    )
+    rounds, evaluation = _evaluation_rounds(rows["ratings"], rows["rating_comments"])
+    threads = _threads(rows["comments"], names, {r["comment"]: int(r["n"]) for r in rows["flags"]})
+    for e in events:
+        e["actor_name"] = names.get(e["actor"]) if e["actor"] else None
+        e["detail"] = _json(e["detail"])
+    for item in (*progress, *notes):
+        item["author_name"] = names.get(item["author"], "")
+    merged_into = None
+    if topic["merged_into"]:
+        merged_into = await Topic.select(Topic.id, Topic.title).where(Topic.id == topic["merged_into"]).first()
+    merged_from = await Topic.select(Topic.id, Topic.title).where(Topic.merged_into == topic_id).order_by(Topic.id)
+    return {
+        "topic": topic, "summary": dict(summaries[0]), "author_name": names.get(topic["author"], ""),
+        "sheet": rows["sheet"], "threads": threads, "progress": progress,
+        "latest_percent": progress[0]["percent"] if progress else None,
+        "notes": notes, "events": events, "evaluation": evaluation,
+        "current_tally": rounds.get(topic["round"], {v.value: 0 for v in Rating}),
+        "merged_into": merged_into, "merged_from": merged_from,
+    }
+
+
+async def _viewer_marks(topic_id: int, round_number: int, viewer: Viewer | None) -> dict[str, Any]:
+    """What the signed-in viewer has done on this topic (never cached)."""
+    mine: dict[str, Any] = {"seconded": False, "stance": None, "flagged": frozenset(), "rated": False}
+    if viewer is not None and viewer.signed_in:
+        rows = await TopicSecond.raw(
+            'SELECT (SELECT COUNT(*) FROM topic_second WHERE topic = {} AND "user" = {}) AS seconded, '
+            '(SELECT value FROM topic_stance WHERE topic = {} AND "user" = {}) AS stance, '
+            '(SELECT COUNT(*) FROM topic_rating WHERE topic = {} AND "user" = {} AND round = {}) AS rated',
+            topic_id, viewer.id, topic_id, viewer.id, topic_id, viewer.id, round_number,
+        )
+        mine["seconded"] = int(rows[0]["seconded"]) > 0
+        mine["stance"] = rows[0]["stance"]
+        mine["rated"] = int(rows[0]["rated"]) > 0
+        flagged = await TopicComment.raw(
+            'SELECT f.comment FROM comment_flag f JOIN topic_comment c ON c.id = f.comment '
+            'WHERE c.topic = {} AND f."user" = {}', topic_id, viewer.id,
+        )
+        mine["flagged"] = frozenset(r["comment"] for r in flagged)
+    return mine
