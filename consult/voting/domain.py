@@ -1,9 +1,9 @@
 """The annual vote's pure rules: states, who may do what, input checks. Standard library only.
 
-Every refusal raises `VoteRuleError(code, **params)`. `MESSAGES[code]` is the English
-message template (the gettext message id, with {placeholders}); the web layer shows
-`translate_error(err.message, err.params)`. Warnings are `(code, params)` pairs that
-use the same table.
+Every refusal raises `VoteRuleError(code, **params)`, a `consult.messages.Refusal`:
+`MESSAGES[code]` is the English message template (the gettext message id, with
+{placeholders}); `consult.web.errors` shows it translated, with the labels of an
+action or a state. Warnings are `(code, params)` pairs that use the same table.
 
 Receipt codes: the first 20 hex digits (80 bits) of SHA-256 over the canonical JSON
 of the ballot content (sorted keys, no spaces, UTF-8), a newline, and a 16-byte random
@@ -17,7 +17,6 @@ import hashlib
 import json
 import re
 import secrets
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,7 +24,10 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from fractions import Fraction
 
-from consult.messages import N_
+from consult.fields import has_control
+from consult.messages import N_, Refusal
+from consult.roles import Role
+from consult.voting.labels import ACTION_LABELS, STATE_LABELS
 
 
 class VoteState(StrEnum):
@@ -77,14 +79,14 @@ TRANSITIONS: dict[tuple[VoteState, Action], VoteState] = {
     (VoteState.closed, Action.publish): VoteState.published,
 }
 
-STAFF_ROLES = frozenset({"staff", "admin"})
+STAFF_ROLES = frozenset({Role.staff, Role.admin})
 ACTION_ROLES: dict[Action, frozenset[str]] = {
     Action.edit: STAFF_ROLES,
     Action.open: STAFF_ROLES,
     Action.close: STAFF_ROLES,
     Action.publish: STAFF_ROLES,
     # Casting also needs a place on the roll; the service checks that.
-    Action.cast: frozenset({"representative"}),
+    Action.cast: frozenset({Role.representative}),
 }
 
 MESSAGES: dict[str, str] = {
@@ -133,14 +135,20 @@ COMPLETION_MESSAGE = N_("Choose the completion from the list.")
 COMPLETION_RULE_MESSAGE = N_("A completion applies only to the equal shares rule.")
 
 
-class VoteRuleError(ValueError):
+# The HTTP status of a refusal by code; any other code is a bad request (400).
+_STATUS = {"role_not_allowed": 403, "action_not_allowed": 409}
+
+
+class VoteRuleError(Refusal, ValueError):
     """A refusal by the vote's rules: `code`, `params`, and `message` (the English template)."""
 
+    MESSAGES = MESSAGES
+    PARAM_LABELS = {"action": ACTION_LABELS, "state": STATE_LABELS}
+
     def __init__(self, code: str, /, **params):
-        self.code = code
-        self.params = params
-        self.message = MESSAGES[code]
-        super().__init__(self.message.format(**params))
+        if code not in MESSAGES:
+            raise KeyError(code)
+        super().__init__(code, status_code=_STATUS.get(code, 400), **params)
 
     @property
     def field_errors(self) -> dict[str, tuple[str, dict]]:
@@ -245,7 +253,7 @@ def validate_vote_settings(
     title = (title or "").strip()
     if not 4 <= len(title) <= 120:
         errors["title"] = (TITLE_MESSAGE, {})
-    elif any(unicodedata.category(ch) == "Cc" for ch in title):
+    elif has_control(title, multiline=False):
         errors["title"] = (CONTROL_MESSAGE, {})
     year_value = _to_int(year)
     if year_value is None or not 2000 <= year_value <= 2100:
@@ -253,35 +261,17 @@ def validate_vote_settings(
     seats_value = _to_int(seats)
     if seats_value is None or seats_value < 1:
         errors["seats"] = (SEATS_MESSAGE, {})
-    budget_value = None
-    if budget is not None and not (isinstance(budget, str) and not budget.strip()):
-        budget_value = _to_int(budget)
-        if budget_value is None or budget_value < 0:
-            errors["budget"] = (BUDGET_MESSAGE, {})
+    budget_value = _budget(budget, errors)
     if not isinstance(basis, str) or basis not in Basis.__members__:
         errors["basis"] = (BASIS_MESSAGE, {})
-    threshold_value = parse_fraction(threshold)
-    if threshold_value is None or not 0 < threshold_value < 1:
-        errors["threshold"] = (THRESHOLD_MESSAGE, {})
-    if public_weight is None or (isinstance(public_weight, str) and not public_weight.strip()):
-        public_weight = 0
-    weight_value = parse_fraction(public_weight)
-    if weight_value is None or not 0 <= weight_value <= Fraction(1, 2):
-        errors["public_weight"] = (PUBLIC_WEIGHT_MESSAGE, {})
+    threshold_value, weight_value = _shares(threshold, public_weight, errors)
     if not isinstance(secrecy, str) or secrecy not in Secrecy.__members__:
         errors["secrecy"] = (SECRECY_MESSAGE, {})
     if not isinstance(rule, str) or rule not in Rule.__members__:
         errors["rule"] = (RULE_MESSAGE, {})
     elif rule == Rule.equal_shares and budget_value is None and "budget" not in errors:
         errors["budget"] = (BUDGET_REQUIRED_MESSAGE, {})
-    completion_value = None
-    if completion is not None and completion != "":
-        if not isinstance(completion, str) or completion not in Completion.__members__:
-            errors["completion"] = (COMPLETION_MESSAGE, {})
-        elif rule != Rule.equal_shares:
-            errors["completion"] = (COMPLETION_RULE_MESSAGE, {})
-        else:
-            completion_value = Completion(completion)
+    completion_value = _completion(completion, rule, errors)
     if errors:
         raise VoteRuleError("invalid_settings", errors=errors)
     return VoteSettings(
@@ -296,6 +286,41 @@ def validate_vote_settings(
         rule=Rule(rule),
         completion=completion_value,
     )
+
+
+def _budget(budget: object, errors: dict) -> int | None:
+    """An empty budget is no limit; else a whole number of yuan."""
+    if budget is None or (isinstance(budget, str) and not budget.strip()):
+        return None
+    value = _to_int(budget)
+    if value is None or value < 0:
+        errors["budget"] = (BUDGET_MESSAGE, {})
+    return value
+
+
+def _shares(threshold: object, public_weight: object, errors: dict) -> tuple[Fraction | None, Fraction | None]:
+    """The threshold (0 < t < 1) and the public weight (0..1/2, empty is 0)."""
+    threshold_value = parse_fraction(threshold)
+    if threshold_value is None or not 0 < threshold_value < 1:
+        errors["threshold"] = (THRESHOLD_MESSAGE, {})
+    if public_weight is None or (isinstance(public_weight, str) and not public_weight.strip()):
+        public_weight = 0
+    weight_value = parse_fraction(public_weight)
+    if weight_value is None or not 0 <= weight_value <= Fraction(1, 2):
+        errors["public_weight"] = (PUBLIC_WEIGHT_MESSAGE, {})
+    return threshold_value, weight_value
+
+
+def _completion(completion: object, rule: object, errors: dict) -> Completion | None:
+    if completion is None or completion == "":
+        return None
+    if not isinstance(completion, str) or completion not in Completion.__members__:
+        errors["completion"] = (COMPLETION_MESSAGE, {})
+    elif rule != Rule.equal_shares:
+        errors["completion"] = (COMPLETION_RULE_MESSAGE, {})
+    else:
+        return Completion(completion)
+    return None
 
 
 # --------------------------------------------------------------------------- roll
