@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from consult.accounts.domain import Viewer
 import consult.voting.counting as counting
 import consult.voting.queries as queries
-from consult.voting.domain import VoteState
+from consult.voting.lifecycle import VoteState
 from consult.web.i18n import gettext as _
 
 

@@ -14,7 +14,8 @@ from consult import audit, db
 from consult.accounts.domain import Viewer
 from consult.messages import N_, NotFound, Refusal
 from consult.roles import Role
-from consult.voting.domain import Secrecy, VoteState, new_nonce, receipt_code, validate_ballot
+from consult.voting.domain import new_nonce, receipt_code, validate_ballot
+from consult.voting.lifecycle import Secrecy, VoteState
 from consult.voting.labels import RATINGS
 from consult.voting.queries import (
     ALREADY_CAST,

@@ -20,10 +20,10 @@ from consult.notifications.services import notify
 from consult.numbers import to_cents
 from consult.topics.services import apply_vote_outcome
 import consult.voting.counting as counting
-from consult.voting.domain import Action, VoteRuleError, VoteState, next_state, parse_roll_csv
+from consult.voting.domain import parse_roll_csv
+from consult.voting.lifecycle import STAFF, Action, VoteRuleError, VoteState, next_state
 from consult.voting.forms import candidate_fields, roll_weight, settings_values
 from consult.voting.queries import (
-    STAFF,
     available_projects,
     candidates_of,
     count_vote,

@@ -10,7 +10,8 @@ from fractions import Fraction
 
 from consult.fields import has_control
 from consult.messages import N_
-from consult.voting.domain import CONTROL_MESSAGE, VoteRuleError, VoteSettings, parse_weight, validate_vote_settings
+from consult.voting.domain import CONTROL_MESSAGE, VoteSettings, parse_weight, validate_vote_settings
+from consult.voting.lifecycle import VoteRuleError
 
 CANDIDATE_TITLE_MESSAGE = N_("The title must be 4 to 200 characters long.")
 CANDIDATE_DESCRIPTION_MESSAGE = N_("The description must be at most 5000 characters long.")

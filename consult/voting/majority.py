@@ -18,25 +18,21 @@ from consult.voting.election import (
 )
 
 
-def _fail(message: str) -> CountingInputError:
-    return CountingInputError(message)
-
-
 def _check_tallies(
     election: Election, tallies: dict[str, Tally], turnout_ballots: int, turnout_weight: Decimal
 ) -> dict[str, Tally]:
     if not is_int(turnout_ballots) or turnout_ballots < 0:
-        raise _fail(f"turnout ballots: must be an integer of at least 0, got {turnout_ballots!r}")
+        raise CountingInputError(f"turnout ballots: must be an integer of at least 0, got {turnout_ballots!r}")
     if not isinstance(turnout_weight, Decimal) or not turnout_weight.is_finite() or turnout_weight < 0:
-        raise _fail(f"turnout weight: must be a decimal of at least 0, got {turnout_weight!r}")
+        raise CountingInputError(f"turnout weight: must be a decimal of at least 0, got {turnout_weight!r}")
     if Fraction(turnout_weight) > Fraction(election.roll_weight):
-        raise _fail(
+        raise CountingInputError(
             f"roll_weight: {exact_text(election.roll_weight)} is less than the weight cast, {exact_text(turnout_weight)}"
         )
     ids = {c.id for c in election.candidates}
     unknown = sorted(set(tallies) - ids)
     if unknown:
-        raise _fail(f"tallies: unknown candidate id {unknown[0]!r}")
+        raise CountingInputError(f"tallies: unknown candidate id {unknown[0]!r}")
     full = {}
     for c in election.candidates:
         # A candidate nobody marked is abstained on by every ballot.
@@ -46,9 +42,9 @@ def _check_tallies(
         if not all(isinstance(x, Decimal) and x.is_finite() and x >= 0 for x in weights) or not all(
             is_int(n) and n >= 0 for n in counts
         ):
-            raise _fail(f"tallies[{c.id!r}]: sums must be decimals and counts integers, none negative")
+            raise CountingInputError(f"tallies[{c.id!r}]: sums must be decimals and counts integers, none negative")
         if sum(map(Fraction, weights)) != Fraction(turnout_weight) or sum(counts) != turnout_ballots:
-            raise _fail(f"tallies[{c.id!r}]: approve + oppose + abstain does not equal the turnout")
+            raise CountingInputError(f"tallies[{c.id!r}]: approve + oppose + abstain does not equal the turnout")
         full[c.id] = t
     return full
 
@@ -62,7 +58,7 @@ def count_from_tallies(
     Each tally must add up to the turnout (unmarked counts as abstain).
     """
     if election.rule != "majority":
-        raise _fail(f"rule {election.rule} needs the ballots, not tallies: use count()")
+        raise CountingInputError(f"rule {election.rule} needs the ballots, not tallies: use count()")
     tallies = _check_tallies(election, tallies, turnout_ballots, turnout_weight)
     basis_weight = Fraction(election.roll_weight if election.basis == "enrolled" else turnout_weight)
     threshold_weight = election.threshold * basis_weight

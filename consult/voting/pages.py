@@ -13,7 +13,8 @@ from consult.accounts.guards import requires, viewer_of
 from consult.roles import Role
 import consult.voting.casting as casting
 import consult.voting.queries as queries
-from consult.voting.domain import Choice, VoteRuleError, VoteState, validate_ballot
+from consult.voting.domain import validate_ballot
+from consult.voting.lifecycle import Choice, VoteRuleError, VoteState
 from consult.voting.presentation import ReceiptBoard, ResultCard, labels, rules_in_words
 from consult.web.errors import refusal_text
 from consult.web.forms import form_data

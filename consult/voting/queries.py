@@ -24,10 +24,10 @@ from consult.accounts.tables import User
 from consult.cache import RevisionCache, at, content_revision
 from consult.messages import N_, NotFound, Refusal
 from consult.numbers import cents_text, percent_text
-from consult.roles import Role
 from consult.topics.services import annual_vote_projects
 import consult.voting.counting as counting
-from consult.voting.domain import Action, Secrecy, VoteState, next_state, normalise_receipt, small_weight_groups, warnings
+from consult.voting.domain import normalise_receipt, small_weight_groups, warnings
+from consult.voting.lifecycle import STAFF, Action, Secrecy, VoteState, next_state
 from consult.voting.labels import RATINGS
 from consult.voting.tables import Ballot, Candidate, Participation, Review, RollEntry, Vote
 
@@ -39,7 +39,6 @@ SMALL_GROUPS_REASON = N_(
     "Secret ballot: some weight is held by fewer than 3 representatives who voted, so publishing "
     "each ballot with its weight could reveal how they voted. Only the receipt codes and the totals are published."
 )
-STAFF = (Role.staff, Role.admin)
 
 
 def fraction_text(value: Fraction) -> str:

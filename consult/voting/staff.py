@@ -11,10 +11,9 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from consult.accounts.guards import requires, viewer_of
-from consult.roles import Role
 import consult.voting.commands as commands
 import consult.voting.queries as queries
-from consult.voting.domain import MESSAGES, VoteRuleError, VoteState, allowed_actions
+from consult.voting.lifecycle import MESSAGES, STAFF, VoteRuleError, VoteState, allowed_actions
 from consult.numbers import cents_text
 from consult.voting.forms import is_ticked
 from consult.voting.presentation import labels
@@ -22,9 +21,6 @@ from consult.web.errors import refusal_text
 from consult.web.forms import field_errors, form_data
 from consult.web.i18n import gettext as _
 from consult.web.templating import flash, redirect, render, url
-
-STAFF = (Role.staff, Role.admin)
-
 
 def _manage(vote_id: int, part: str = "") -> str:
     """The vote's staff page, at ``part`` ("#roll")."""
