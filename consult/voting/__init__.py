@@ -3,7 +3,7 @@
 Modules by concept: `domain` (states, who may, receipts, roll and ballot rules),
 `forms` (staff forms), `election`/`counting`/`majority` and `equal_shares`
 (`shares_instance`, `shares_run`) for the exact count, `queries` (reads; the only cache),
-`commands` (staff writes), `casting` (ballots and reviews), `presentation` (plain words
+`commands` (writes: staff steps, ballots, reviews), `presentation` (plain words
 and figures), `pages`, `staff` and `api` (the web).
 """
 

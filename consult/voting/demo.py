@@ -15,7 +15,6 @@ from __future__ import annotations
 from consult.accounts.services import create_user, load_viewer
 from consult.accounts.tables import User
 from consult.demo import DEMO_PASSWORD, load_base_places
-import consult.voting.casting as casting
 import consult.voting.commands as commands
 import consult.voting.queries as queries
 from consult.voting.tables import Candidate, Vote
@@ -103,13 +102,13 @@ async def load(scale: int = 0) -> str:
         ids = [c["id"] for c in await Candidate.select(Candidate.id).where(Candidate.vote == vote_id)
                .order_by(Candidate.position)]
         for username, plan in PUBLISHED_BALLOTS:
-            await casting.cast_ballot(await _viewer(username), vote_id,
+            await commands.cast_ballot(await _viewer(username), vote_id,
                                        {str(ids[i]): choice for i, choice in plan.items()})
         await commands.close_vote(staff, vote_id)
         result = await commands.publish_vote(staff, vote_id)
         for username, rating in (("demo_rep2", "satisfied"), ("demo_rep3", "basically_satisfied"),
                                  ("rep_wu", "dissatisfied")):
-            await casting.submit_reviews(await _viewer(username), vote_id,
+            await commands.submit_reviews(await _viewer(username), vote_id,
                                           {int(cid): rating for cid in result.elected}, {})
         lines.append(f"published vote {vote_id}")
     if await _existing(OPEN_TITLE, 2026) is None:

@@ -11,7 +11,7 @@ from litestar.response import Template
 
 from consult.accounts.guards import requires, viewer_of
 from consult.roles import Role
-import consult.voting.casting as casting
+import consult.voting.commands as commands
 import consult.voting.queries as queries
 from consult.voting.domain import validate_ballot
 from consult.voting.lifecycle import Choice, VoteRuleError, VoteState
@@ -128,7 +128,7 @@ async def cast_ballot(request: Request, vote_id: FromPath[int]) -> Template:
     choices = _choices_from(form)
     viewer = viewer_of(request)
     try:
-        receipt = await casting.cast_ballot(viewer, vote_id, choices)
+        receipt = await commands.cast_ballot(viewer, vote_id, choices)
     except VoteRuleError as exc:
         if exc.code in BALLOT_REFUSALS:
             return await _ballot_page(request, vote_id, choices, refusal_text(exc), status_code=400)
@@ -149,7 +149,7 @@ async def submit_review(request: Request, vote_id: FromPath[int]) -> Any:
             ratings[int(key[2:])] = value
         elif key.startswith("note_") and key[5:].isdigit():
             comments[int(key[5:])] = value
-    await casting.submit_reviews(viewer_of(request), vote_id, ratings, comments)
+    await commands.submit_reviews(viewer_of(request), vote_id, ratings, comments)
     flash(request, _("Thank you: your review is recorded."))
     return redirect(url("votes:detail", vote_id=vote_id) + "#review")
 
