@@ -31,7 +31,7 @@ from consult.topics.services import apply_vote_outcome
 import consult.voting.counting as counting
 from consult.voting.domain import new_nonce, parse_roll_csv, receipt_code, validate_ballot
 from consult.voting.labels import RATINGS
-from consult.voting.lifecycle import STAFF, Action, Secrecy, VoteRuleError, VoteState, next_state
+from consult.voting.lifecycle import ACTION_ROLES, Action, Secrecy, VoteRuleError, VoteState, is_fixed, next_state
 from consult.voting.forms import candidate_fields, roll_weight, settings_values
 from consult.voting.queries import (
     ALREADY_CAST,
@@ -69,7 +69,7 @@ def _check(vote: dict, action: str, actor: Viewer) -> VoteState:
 async def create_vote(actor: Viewer, form: dict) -> int:
     values = settings_values(form)
     async with db.transaction():
-        if not actor.has(*STAFF):
+        if not actor.has(*ACTION_ROLES[Action.edit]):
             raise VoteRuleError("role_not_allowed", action=Action.edit.value)
         vote = Vote(**values, state=VoteState.draft.value, created_by=actor.id)
         await vote.save()
@@ -89,7 +89,7 @@ async def _editable(actor: Viewer, vote_id: int) -> dict:
     """The vote row, locked, when its settings, candidates and roll may still change."""
     vote = await vote_row(vote_id, "UPDATE")
     _check(vote, Action.edit, actor)
-    if vote["round"] > 1:
+    if is_fixed(vote["round"]):
         raise Refusal(RUNOFF_FIXED)
     return vote
 
@@ -262,7 +262,7 @@ async def start_runoff(actor: Viewer, vote_id: int) -> int:
     """A new round limited to the tied candidates, for the seats (and budget) left, same roll and rules."""
     async with db.transaction():
         vote = await vote_row(vote_id, "UPDATE")
-        if not actor.has(*STAFF):
+        if not actor.has(*ACTION_ROLES[Action.open]):
             raise VoteRuleError("role_not_allowed", action=Action.open.value)
         if vote["state"] != VoteState.published:
             raise Refusal(N_("A runoff can be started only after the result is published."))

@@ -155,3 +155,8 @@ def next_state(state: str, action: str, roles: Iterable[str]) -> VoteState:
     if not frozenset(roles) & ACTION_ROLES[action]:
         raise VoteRuleError("role_not_allowed", action=action.value)
     return TRANSITIONS[(state, action)]
+
+
+def is_fixed(round_number: int) -> bool:
+    """A runoff round keeps the tied candidates, the roll and the rules of its vote."""
+    return round_number > 1

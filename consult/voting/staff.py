@@ -13,7 +13,8 @@ from litestar.response import Template
 from consult.accounts.guards import requires, viewer_of
 import consult.voting.commands as commands
 import consult.voting.queries as queries
-from consult.voting.lifecycle import MESSAGES, STAFF, VoteRuleError, VoteState, allowed_actions
+from consult.voting.labels import STEP_LABELS
+from consult.voting.lifecycle import MESSAGES, STAFF, Action, VoteRuleError, VoteState, allowed_actions, is_fixed
 from consult.numbers import cents_text
 from consult.voting.forms import is_ticked
 from consult.voting.presentation import labels
@@ -96,6 +97,7 @@ async def create_vote(request: Request) -> Any:
 async def _manage_context(request: Request, vote_id: int, **extra) -> dict:
     viewer = viewer_of(request)
     vote = await queries.get_vote(vote_id, viewer)
+    actions = allowed_actions(vote["state"], viewer.roles)
     roll = await queries.roll_of(vote_id)
     on_roll = {r["user_id"] for r in roll}
     ctx = {
@@ -107,7 +109,8 @@ async def _manage_context(request: Request, vote_id: int, **extra) -> dict:
         "representatives": [r for r in await queries.representatives() if r["id"] not in on_roll],
         "projects": await queries.available_projects(vote_id) if vote["state"] == VoteState.draft else None,
         "warnings": [_(MESSAGES[code], **params) for code, params in await queries.vote_warnings(vote)],
-        "actions": [a.value for a in allowed_actions(vote["state"], viewer.roles)],
+        "editable": Action.edit in actions and not is_fixed(vote["round"]),
+        "steps": [(a.value, _(STEP_LABELS[a])) for a in actions if a in STEP_LABELS],
         "turnout": await queries.turnout(vote_id) if vote["state"] != VoteState.draft else None,
         "runoff": await queries.runoff_of(vote_id),
         "tied": [],
