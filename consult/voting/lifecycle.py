@@ -160,3 +160,8 @@ def next_state(state: str, action: str, roles: Iterable[str]) -> VoteState:
 def is_fixed(round_number: int) -> bool:
     """A runoff round keeps the tied candidates, the roll and the rules of its vote."""
     return round_number > 1
+
+
+def casting_open(state: str) -> bool:
+    """Ballots may be cast in this state (by a representative on the roll who has not yet)."""
+    return (VoteState(state), Action.cast) in TRANSITIONS

@@ -14,7 +14,7 @@ from consult.roles import Role
 import consult.voting.commands as commands
 import consult.voting.queries as queries
 from consult.voting.domain import validate_ballot
-from consult.voting.lifecycle import Choice, VoteRuleError, VoteState
+from consult.voting.lifecycle import Choice, VoteRuleError, VoteState, casting_open
 from consult.voting.presentation import ReceiptBoard, ResultCard, labels, rules_in_words
 from consult.web.errors import refusal_text
 from consult.web.forms import form_data
@@ -54,6 +54,7 @@ async def _detail_context(request: Request, vote_id: int) -> dict:
         "vote": vote, "candidates": candidates, "labels": labels(), "rules": rules_in_words(vote),
         "on_roll": on_roll,
         "has_cast": has_cast,
+        "casting_open": casting_open(vote["state"]),
         "runoff": shared["runoff"], "published": False, "elected": [], "reviews": shared["reviews"],
         "parent": shared["parent"],
     }

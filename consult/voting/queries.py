@@ -27,7 +27,7 @@ from consult.numbers import cents_text, percent_text
 from consult.topics.services import annual_vote_projects
 import consult.voting.counting as counting
 from consult.voting.domain import normalise_receipt, small_weight_groups, warnings
-from consult.voting.lifecycle import STAFF, Action, Secrecy, VoteState, next_state
+from consult.voting.lifecycle import STAFF, Action, Secrecy, VoteState, casting_open, next_state
 from consult.voting.labels import RATINGS
 from consult.voting.tables import Ballot, Candidate, Participation, Review, RollEntry, Vote
 
@@ -124,6 +124,7 @@ async def list_votes(viewer: Viewer) -> list[dict]:
     for v in votes:
         v["on_roll"] = v["id"] in on_roll
         v["has_cast"] = v["id"] in cast
+        v["casting_open"] = casting_open(v["state"])
     return votes
 
 
