@@ -26,7 +26,6 @@ from consult.messages import N_, NotFound, Refusal
 from consult.notifications.domain import Kind as NoticeKind
 from consult.notifications.services import notify
 from consult.numbers import cents_text, to_cents
-from consult.roles import Role
 from consult.topics.services import apply_vote_outcome
 import consult.voting.counting as counting
 from consult.voting.domain import new_nonce, parse_roll_csv, receipt_code, validate_ballot
@@ -40,6 +39,7 @@ from consult.voting.queries import (
     candidates_of,
     count_vote,
     entry_to_cast,
+    may_review,
     published_result,
     representatives,
     roll_entry_of,
@@ -343,7 +343,7 @@ async def submit_reviews(viewer: Viewer, vote_id: int, ratings: dict[int, str], 
     try:
         async with db.transaction():
             vote, _data, result = await published_result(vote_id)
-            if not viewer.has(Role.representative) or await roll_entry_of(vote_id, viewer.id) is None:
+            if not may_review(viewer, await roll_entry_of(vote_id, viewer.id) is not None):
                 raise Refusal(N_("Only representatives on the roll of this vote can review its projects."), status_code=403)
             elected = {int(cid) for cid in result.elected}
             done = {r["candidate"] for r in await Review.select(Review.candidate).where(

@@ -10,11 +10,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from consult.accounts.guards import requires, viewer_of
-from consult.roles import Role
 import consult.voting.commands as commands
 import consult.voting.queries as queries
 from consult.voting.domain import validate_ballot
-from consult.voting.lifecycle import Choice, VoteRuleError, VoteState, casting_open
+from consult.voting.lifecycle import ACTION_ROLES, Action, Choice, VoteRuleError, VoteState, casting_open
 from consult.voting.presentation import ReceiptBoard, ResultCard, labels, rules_in_words
 from consult.web.errors import refusal_text
 from consult.web.forms import form_data
@@ -22,7 +21,7 @@ from consult.web.fragments import cached_block
 from consult.web.i18n import gettext as _
 from consult.web.templating import flash, redirect, render, url
 
-REPRESENTATIVE = (Role.representative,)
+REPRESENTATIVE = tuple(ACTION_ROLES[Action.cast])  # who may cast
 # Refusals of a ballot's content: the ballot page is shown again with the message.
 BALLOT_REFUSALS = ("too_many_approvals", "unknown_candidate", "invalid_choice")
 

@@ -24,6 +24,7 @@ from consult.accounts.tables import User
 from consult.cache import RevisionCache, at, content_revision
 from consult.messages import N_, NotFound, Refusal
 from consult.numbers import cents_text, percent_text
+from consult.roles import Role
 from consult.topics.services import annual_vote_projects
 import consult.voting.counting as counting
 from consult.voting.domain import normalise_receipt, small_weight_groups, warnings
@@ -70,9 +71,14 @@ async def vote_row(vote_id: int, lock: str | None = None) -> dict:
 async def get_vote(vote_id: int, viewer: Viewer | None = None) -> dict:
     """A vote as the viewer may see it: drafts only for staff."""
     vote = await vote_row(vote_id)
+    _refuse_hidden(vote, viewer)
+    return vote
+
+
+def _refuse_hidden(vote: dict, viewer: Viewer | None) -> None:
+    """A draft is seen by staff only (to anyone else there is no such vote)."""
     if vote["state"] == VoteState.draft and not (viewer and viewer.has(*STAFF)):
         raise NotFound(NO_SUCH_VOTE)
-    return vote
 
 
 _PAGE_CACHE = RevisionCache("vote_page", size=128)
@@ -84,8 +90,7 @@ async def vote_page(vote_id: int, viewer: Viewer) -> dict:
     Read once per content revision (the vote, candidate and review tables bump it) and
     shared: callers treat it as read-only. Drafts only for staff."""
     shared = await _PAGE_CACHE.get_or_load(at(await content_revision(), vote_id), lambda: _vote_page_shared(vote_id))
-    if shared["vote"]["state"] == VoteState.draft and not viewer.has(*STAFF):
-        raise NotFound(NO_SUCH_VOTE)
+    _refuse_hidden(shared["vote"], viewer)
     return shared
 
 
@@ -340,8 +345,12 @@ async def review_context(viewer: Viewer, vote_id: int, counted: tuple | None = N
             'SELECT candidate, rating FROM review WHERE vote = {} AND "user" = {}', vote_id, viewer.id)}
     if on_roll is None:
         on_roll = await roll_entry_of(vote_id, viewer.id) is not None
-    on_roll = on_roll and viewer.has("representative")
-    return {"vote": vote, "elected": elected, "mine": mine, "may_review": on_roll and viewer.has("representative")}
+    return {"vote": vote, "elected": elected, "mine": mine, "may_review": may_review(viewer, on_roll)}
+
+
+def may_review(viewer: Viewer, on_roll: bool) -> bool:
+    """The year-end review is given by the representatives on the vote's roll."""
+    return on_roll and viewer.has(Role.representative)
 
 
 async def review_summary(vote_id: int) -> dict[int, dict]:
