@@ -15,6 +15,7 @@ import consult.voting.counting as counting
 import consult.voting.queries as queries
 from consult.voting.lifecycle import VoteState
 from consult.web.i18n import gettext as _
+from consult.web.templating import url
 
 
 class CandidateOut(msgspec.Struct):
@@ -153,7 +154,7 @@ def _vote_out(v: dict) -> dict:
         "basis": v["basis"], "threshold": v["threshold"], "secrecy": v["secrecy"],
         "public_weight": v["public_weight"], "tie_break_support": v["tie_break_support"],
         "opened_at": _iso(v["opened_at"]), "closed_at": _iso(v["closed_at"]),
-        "published_at": _iso(v["published_at"]), "url": f"/votes/{v['id']}", "completion": v["completion"],
+        "published_at": _iso(v["published_at"]), "url": url("votes:detail", vote_id=v["id"]), "completion": v["completion"],
     }
 
 
@@ -175,8 +176,8 @@ async def api_vote(vote_id: FromPath[int]) -> VoteDetailOut:
                          support=int(c["support"]), topic_id=c["topic"])
             for c in await queries.candidates_of(vote_id)
         ],
-        results_url=f"/api/v1/votes/{vote_id}/results" if published else None,
-        ballots_url=f"/api/v1/votes/{vote_id}/ballots" if published else None,
+        results_url=url("api:vote_results", vote_id=vote_id) if published else None,
+        ballots_url=url("api:vote_ballots", vote_id=vote_id) if published else None,
     )
 
 
