@@ -8,7 +8,7 @@
    N ballots (weights 1 to 3 with cents) and times `consult recount FILE` as a subprocess.
 2. Loads a published vote with the same shape into a fresh database (N representatives on the
    roll, N ballots; set-based inserts) and times the tally the results page uses:
-   `consult.voting.services.count_vote` (read the ballots, parse, count exactly).
+   `consult.voting.queries.count_vote` (read the ballots, parse, count exactly).
 Target (issue 6): the 100,000-ballot recount under 2 s.
 """
 
@@ -100,7 +100,7 @@ async def db_tally(ws: Workspace, n_ballots: int, n_candidates: int, seats: int)
             made = await write_vote(w, rng, vote_id, "计票基准", 2025, "published", seats, cands, roll, set(),
                                     turnout=1.0, staff_id=None)
         print(f"[{ws.engine}] loaded {made} ballots in {time.perf_counter() - t:.1f} s")
-        from consult.voting import services
+        from consult.voting import queries as services
 
         vote = await services.get_vote(vote_id)
         timings = []

@@ -39,7 +39,7 @@ FEATURES = [
 ]
 OPTIONAL_FEATURES = [
     "consult.topics",
-    "consult.voting.controllers",
+    "consult.voting",
 ]
 
 log = logging.getLogger("consult")

@@ -1,4 +1,4 @@
-"""Demo votes, written through the services (so they carry their audit entries):
+"""Demo votes, written through the commands (so they carry their audit entries):
 
 - the 2025 annual vote, published, with ballots from six representatives (demo_rep…3 of
   weight 1 and rep_wu, rep_zheng, rep_feng of weight 2, so the secret ballots can be published in full);
@@ -15,7 +15,8 @@ from __future__ import annotations
 from consult.accounts.services import create_user, load_viewer
 from consult.accounts.tables import User
 from consult.demo import DEMO_PASSWORD, load_base_places
-from consult.voting import services
+import consult.voting.commands as commands
+import consult.voting.queries as queries
 from consult.voting.tables import Candidate, Vote
 
 # More representatives, so that each weight in the secret demo vote is held by at least 3.
@@ -79,15 +80,15 @@ def _settings(title: str, year: int, seats: int, budget: int | None) -> dict:
 
 
 async def _set_up(staff, title: str, year: int, seats: int, budget: int | None, candidates: list[tuple]) -> int:
-    vote_id = await services.create_vote(staff, _settings(title, year, seats, budget))
-    projects = await services.available_projects(vote_id) if year == 2026 else None
+    vote_id = await commands.create_vote(staff, _settings(title, year, seats, budget))
+    projects = await queries.available_projects(vote_id) if year == 2026 else None
     if projects:
-        await services.add_project_candidates(staff, vote_id, [p["id"] for p in projects])
+        await commands.add_project_candidates(staff, vote_id, [p["id"] for p in projects])
     if not projects or len(projects) < seats + 1:
         for name, description, cost, support in candidates:
-            await services.add_candidate(staff, vote_id, {"title": name, "description": description,
+            await commands.add_candidate(staff, vote_id, {"title": name, "description": description,
                                                           "cost": str(cost), "support": str(support)})
-    await services.import_roll_csv(staff, vote_id, "\n".join(f"{u},{w}" for u, w in ROLL))
+    await commands.import_roll_csv(staff, vote_id, "\n".join(f"{u},{w}" for u, w in ROLL))
     return vote_id
 
 
@@ -97,22 +98,22 @@ async def load(scale: int = 0) -> str:
     lines = []
     if await _existing(PUBLISHED_TITLE, 2025) is None:
         vote_id = await _set_up(staff, PUBLISHED_TITLE, 2025, 3, 700000, PUBLISHED_CANDIDATES)
-        await services.open_vote(staff, vote_id)
+        await commands.open_vote(staff, vote_id)
         ids = [c["id"] for c in await Candidate.select(Candidate.id).where(Candidate.vote == vote_id)
                .order_by(Candidate.position)]
         for username, plan in PUBLISHED_BALLOTS:
-            await services.cast_ballot(await _viewer(username), vote_id,
+            await commands.cast_ballot(await _viewer(username), vote_id,
                                        {str(ids[i]): choice for i, choice in plan.items()})
-        await services.close_vote(staff, vote_id)
-        result = await services.publish_vote(staff, vote_id)
+        await commands.close_vote(staff, vote_id)
+        result = await commands.publish_vote(staff, vote_id)
         for username, rating in (("demo_rep2", "satisfied"), ("demo_rep3", "basically_satisfied"),
                                  ("rep_wu", "dissatisfied")):
-            await services.submit_reviews(await _viewer(username), vote_id,
+            await commands.submit_reviews(await _viewer(username), vote_id,
                                           {int(cid): rating for cid in result.elected}, {})
         lines.append(f"published vote {vote_id}")
     if await _existing(OPEN_TITLE, 2026) is None:
         vote_id = await _set_up(staff, OPEN_TITLE, 2026, 2, 400000, OPEN_CANDIDATES)
-        await services.open_vote(staff, vote_id)
+        await commands.open_vote(staff, vote_id)
         lines.append(f"open vote {vote_id}")
     if not lines:
         return ""

@@ -1,9 +1,6 @@
-"""The annual vote's pure rules: states, who may do what, input checks. Standard library only.
+"""The annual vote's input rules: settings, the roll, ballots and receipts. Standard library only.
 
-Every refusal raises `VoteRuleError(code, **params)`. `MESSAGES[code]` is the English
-message template (the gettext message id, with {placeholders}); the web layer shows
-`translate_error(err.message, err.params)`. Warnings are `(code, params)` pairs that
-use the same table.
+Refusals are `consult.voting.lifecycle.VoteRuleError`s (templates in its `MESSAGES`).
 
 Receipt codes: the first 20 hex digits (80 bits) of SHA-256 over the canonical JSON
 of the ballot content (sorted keys, no spaces, UTF-8), a newline, and a 16-byte random
@@ -17,105 +14,15 @@ import hashlib
 import json
 import re
 import secrets
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 from fractions import Fraction
 
+from consult.fields import has_control
 from consult.messages import N_
-
-
-class VoteState(StrEnum):
-    draft = "draft"
-    open = "open"
-    closed = "closed"
-    published = "published"
-
-
-class Basis(StrEnum):
-    enrolled = "enrolled"  # 应到: total weight of the roll
-    present = "present"  # 实到: total weight of those who voted
-
-
-class Secrecy(StrEnum):
-    secret = "secret"  # 无记名
-    recorded = "recorded"  # 记名
-
-
-class Choice(StrEnum):
-    approve = "approve"
-    oppose = "oppose"
-    abstain = "abstain"
-
-
-class Rule(StrEnum):
-    majority = "majority"
-    equal_shares = "equal_shares"
-
-
-class Completion(StrEnum):
-    add_one = "add_one"  # equal shares, iterated: raise every share by 1 yuan per unit of weight per step
-
-
-class Action(StrEnum):
-    edit = "edit"  # change settings, candidates or the roll
-    open = "open"
-    cast = "cast"
-    close = "close"
-    publish = "publish"
-
-
-# The lifecycle, in one table: (state, action) -> next state. A pair not listed is refused.
-TRANSITIONS: dict[tuple[VoteState, Action], VoteState] = {
-    (VoteState.draft, Action.edit): VoteState.draft,
-    (VoteState.draft, Action.open): VoteState.open,
-    (VoteState.open, Action.cast): VoteState.open,
-    (VoteState.open, Action.close): VoteState.closed,
-    (VoteState.closed, Action.publish): VoteState.published,
-}
-
-STAFF_ROLES = frozenset({"staff", "admin"})
-ACTION_ROLES: dict[Action, frozenset[str]] = {
-    Action.edit: STAFF_ROLES,
-    Action.open: STAFF_ROLES,
-    Action.close: STAFF_ROLES,
-    Action.publish: STAFF_ROLES,
-    # Casting also needs a place on the roll; the service checks that.
-    Action.cast: frozenset({"representative"}),
-}
-
-MESSAGES: dict[str, str] = {
-    "action_not_allowed": N_("You cannot {action} this vote while it is {state}."),
-    "role_not_allowed": N_("Your role does not allow you to {action} this vote."),
-    "invalid_settings": N_("Please correct the highlighted fields."),
-    "invalid_weight": N_("A weight is a positive number up to 9999.99 with at most 2 decimals."),
-    "invalid_roll_csv": N_("Nothing was imported: lines with problems: {count}."),
-    "empty_roll_csv": N_("The roll file has no rows; nothing was imported."),
-    "unknown_candidate": N_("There is no candidate {candidate} in this vote."),
-    "invalid_choice": N_("Choose approve, oppose or abstain for each candidate."),
-    "too_many_approvals": N_("You approved {approvals} candidates, but at most {seats} are allowed."),
-    # roll CSV lines
-    "csv_columns": N_("Line {line}: expected 2 columns (username,weight), found {found}."),
-    "csv_unknown_user": N_("Line {line}: there is no representative with the user name {username}."),
-    "csv_bad_weight": N_("Line {line}: {weight} is not a valid weight (positive, at most 9999.99, 2 decimals)."),
-    "csv_duplicate_user": N_("Line {line}: {username} is already on line {first_line}."),
-    # warnings
-    "fewer_candidates_than_seats": N_(
-        "There are {candidates} candidates for {seats} seats: some seats will stay vacant."
-    ),
-    "too_few_candidates": N_(
-        "A contested vote needs at least {needed} candidates for {seats} seats; there are {candidates}. "
-        "Add candidates or tick “equal number” and give a reason."
-    ),
-    "empty_roll": N_("The roll is empty."),
-    "small_weight_group": N_(
-        "Secret ballot: the weight {weights} is held by fewer than 3 representatives, "
-        "so their ballots could be recognised."
-    ),
-}
+from consult.voting.lifecycle import MESSAGES, Basis, Choice, Completion, Rule, Secrecy, VoteRuleError
 
 # Field messages (no placeholders needed).
 TITLE_MESSAGE = N_("The title must be 4 to 120 characters long.")
@@ -131,49 +38,6 @@ PUBLIC_WEIGHT_MESSAGE = N_("The public weight must be between 0 and 0.5.")
 RULE_MESSAGE = N_("Choose the counting rule from the list.")
 COMPLETION_MESSAGE = N_("Choose the completion from the list.")
 COMPLETION_RULE_MESSAGE = N_("A completion applies only to the equal shares rule.")
-
-
-class VoteRuleError(ValueError):
-    """A refusal by the vote's rules: `code`, `params`, and `message` (the English template)."""
-
-    def __init__(self, code: str, /, **params):
-        self.code = code
-        self.params = params
-        self.message = MESSAGES[code]
-        super().__init__(self.message.format(**params))
-
-    @property
-    def field_errors(self) -> dict[str, tuple[str, dict]]:
-        """For invalid_settings: field -> (message template, params)."""
-        return self.params.get("errors", {})
-
-    @property
-    def lines(self) -> list[tuple[int, str, dict]]:
-        """For invalid_roll_csv: (line number, message template, params), in line order."""
-        return self.params.get("lines", [])
-
-
-# --------------------------------------------------------------------------- lifecycle
-
-
-def allowed_actions(state: str, roles: Iterable[str]) -> list[Action]:
-    """The actions these roles may take on a vote in this state (in lifecycle order)."""
-    roles = frozenset(roles)
-    return [
-        action
-        for action in Action
-        if (VoteState(state), action) in TRANSITIONS and roles & ACTION_ROLES[action]
-    ]
-
-
-def next_state(state: str, action: str, roles: Iterable[str]) -> VoteState:
-    """The state after `action`, or VoteRuleError if the state or the roles forbid it."""
-    state, action = VoteState(state), Action(action)
-    if (state, action) not in TRANSITIONS:
-        raise VoteRuleError("action_not_allowed", action=action.value, state=state.value)
-    if not frozenset(roles) & ACTION_ROLES[action]:
-        raise VoteRuleError("role_not_allowed", action=action.value)
-    return TRANSITIONS[(state, action)]
 
 
 # --------------------------------------------------------------------------- settings
@@ -245,7 +109,7 @@ def validate_vote_settings(
     title = (title or "").strip()
     if not 4 <= len(title) <= 120:
         errors["title"] = (TITLE_MESSAGE, {})
-    elif any(unicodedata.category(ch) == "Cc" for ch in title):
+    elif has_control(title, multiline=False):
         errors["title"] = (CONTROL_MESSAGE, {})
     year_value = _to_int(year)
     if year_value is None or not 2000 <= year_value <= 2100:
@@ -253,35 +117,17 @@ def validate_vote_settings(
     seats_value = _to_int(seats)
     if seats_value is None or seats_value < 1:
         errors["seats"] = (SEATS_MESSAGE, {})
-    budget_value = None
-    if budget is not None and not (isinstance(budget, str) and not budget.strip()):
-        budget_value = _to_int(budget)
-        if budget_value is None or budget_value < 0:
-            errors["budget"] = (BUDGET_MESSAGE, {})
+    budget_value = _budget(budget, errors)
     if not isinstance(basis, str) or basis not in Basis.__members__:
         errors["basis"] = (BASIS_MESSAGE, {})
-    threshold_value = parse_fraction(threshold)
-    if threshold_value is None or not 0 < threshold_value < 1:
-        errors["threshold"] = (THRESHOLD_MESSAGE, {})
-    if public_weight is None or (isinstance(public_weight, str) and not public_weight.strip()):
-        public_weight = 0
-    weight_value = parse_fraction(public_weight)
-    if weight_value is None or not 0 <= weight_value <= Fraction(1, 2):
-        errors["public_weight"] = (PUBLIC_WEIGHT_MESSAGE, {})
+    threshold_value, weight_value = _shares(threshold, public_weight, errors)
     if not isinstance(secrecy, str) or secrecy not in Secrecy.__members__:
         errors["secrecy"] = (SECRECY_MESSAGE, {})
     if not isinstance(rule, str) or rule not in Rule.__members__:
         errors["rule"] = (RULE_MESSAGE, {})
     elif rule == Rule.equal_shares and budget_value is None and "budget" not in errors:
         errors["budget"] = (BUDGET_REQUIRED_MESSAGE, {})
-    completion_value = None
-    if completion is not None and completion != "":
-        if not isinstance(completion, str) or completion not in Completion.__members__:
-            errors["completion"] = (COMPLETION_MESSAGE, {})
-        elif rule != Rule.equal_shares:
-            errors["completion"] = (COMPLETION_RULE_MESSAGE, {})
-        else:
-            completion_value = Completion(completion)
+    completion_value = _completion(completion, rule, errors)
     if errors:
         raise VoteRuleError("invalid_settings", errors=errors)
     return VoteSettings(
@@ -296,6 +142,41 @@ def validate_vote_settings(
         rule=Rule(rule),
         completion=completion_value,
     )
+
+
+def _budget(budget: object, errors: dict) -> int | None:
+    """An empty budget is no limit; else a whole number of yuan."""
+    if budget is None or (isinstance(budget, str) and not budget.strip()):
+        return None
+    value = _to_int(budget)
+    if value is None or value < 0:
+        errors["budget"] = (BUDGET_MESSAGE, {})
+    return value
+
+
+def _shares(threshold: object, public_weight: object, errors: dict) -> tuple[Fraction | None, Fraction | None]:
+    """The threshold (0 < t < 1) and the public weight (0..1/2, empty is 0)."""
+    threshold_value = parse_fraction(threshold)
+    if threshold_value is None or not 0 < threshold_value < 1:
+        errors["threshold"] = (THRESHOLD_MESSAGE, {})
+    if public_weight is None or (isinstance(public_weight, str) and not public_weight.strip()):
+        public_weight = 0
+    weight_value = parse_fraction(public_weight)
+    if weight_value is None or not 0 <= weight_value <= Fraction(1, 2):
+        errors["public_weight"] = (PUBLIC_WEIGHT_MESSAGE, {})
+    return threshold_value, weight_value
+
+
+def _completion(completion: object, rule: object, errors: dict) -> Completion | None:
+    if completion is None or completion == "":
+        return None
+    if not isinstance(completion, str) or completion not in Completion.__members__:
+        errors["completion"] = (COMPLETION_MESSAGE, {})
+    elif rule != Rule.equal_shares:
+        errors["completion"] = (COMPLETION_RULE_MESSAGE, {})
+    else:
+        return Completion(completion)
+    return None
 
 
 # --------------------------------------------------------------------------- roll

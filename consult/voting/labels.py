@@ -20,6 +20,13 @@ ACTION_LABELS = {
     "publish": N_("publish the result"),
 }
 
+# The buttons of the staff page's steps, in lifecycle order (the actions that move a vote on).
+STEP_LABELS = {
+    "open": N_("Open the vote"),
+    "close": N_("Close the vote"),
+    "publish": N_("Publish the result"),
+}
+
 CHOICE_LABELS = {
     "approve": N_("Approve"),
     "oppose": N_("Oppose"),

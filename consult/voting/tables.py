@@ -3,7 +3,7 @@
 Weights are stored as integer hundredths (`weight_cents`): exact on SQLite and
 PostgreSQL alike (Piccolo passes SQLite NUMERIC values through float) and summable in SQL.
 
-Secret ballots (see `services.cast_ballot`): a `Ballot` row holds no voter, no
+Secret ballots (see `commands.cast_ballot`): a `Ballot` row holds no voter, no
 timestamp and no sequential id. Its primary key is a random integer chosen at insert
 (on SQLite an INTEGER PRIMARY KEY *is* the rowid, so no hidden sequential rowid
 remains), and every list of ballots is ordered by receipt code, which is random.

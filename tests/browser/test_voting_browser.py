@@ -139,7 +139,7 @@ def test_staff_run_a_vote_representatives_cast_and_a_visitor_checks_a_receipt(li
 def test_equal_shares_result_explains_each_project_on_a_phone(live_server, phone, make_user):
     """Set up through the services (the pages are covered above); read the explanation in both languages."""
     from consult.accounts.domain import Viewer
-    from consult.voting import services
+    from consult.voting import commands as services  # commands, and the candidates_of they read with
     from tests.conftest import run, user_id
 
     staff = Viewer(id=user_id(make_user("staff")), granted=frozenset({"staff"}))

@@ -156,7 +156,7 @@ def test_shared_comment_html_goes_only_to_viewers_who_cannot_act_and_in_their_la
 
 
 def test_a_published_vote_is_read_and_counted_once(monkeypatch, client, make_user, new_client):
-    from consult.voting import services
+    from consult.voting import queries as services
     from tests.http.test_voting import RECEIPT_RE, cast, open_vote, signed_in
 
     client.login(make_user("staff"))

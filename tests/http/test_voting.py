@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-import types
 
 import pytest
 
@@ -472,11 +470,8 @@ def test_publish_moves_projects_through_the_topics_service(staff, make_user, new
     async def apply_vote_outcome(elected, not_elected, vote_id, actor_id):
         calls.append((sorted(elected), sorted(not_elected), vote_id, actor_id))
 
-    fake = types.ModuleType("consult.topics.queries")
-    fake.annual_vote_projects = annual_vote_projects
-    fake.apply_vote_outcome = apply_vote_outcome
-    monkeypatch.setitem(sys.modules, "consult.topics.queries", fake)
-    monkeypatch.setitem(sys.modules, "consult.topics.commands", fake)
+    monkeypatch.setattr("consult.voting.queries.annual_vote_projects", annual_vote_projects)
+    monkeypatch.setattr("consult.voting.commands.apply_vote_outcome", apply_vote_outcome)
 
     vote_id = create_vote(staff, seats="1")
     page = staff.get(f"/staff/votes/{vote_id}")
@@ -504,9 +499,7 @@ def test_publish_is_rolled_back_when_moving_projects_fails(staff, make_user, new
     async def apply_vote_outcome(elected, not_elected, vote_id, actor_id):
         raise RuntimeError("topics unavailable")
 
-    fake = types.ModuleType("consult.topics.commands")
-    fake.apply_vote_outcome = apply_vote_outcome
-    monkeypatch.setitem(sys.modules, "consult.topics.commands", fake)
+    monkeypatch.setattr("consult.voting.commands.apply_vote_outcome", apply_vote_outcome)
     vote_id, reps, ids = open_vote(staff, make_user)
     from consult.voting.tables import Candidate, Vote
 

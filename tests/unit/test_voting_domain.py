@@ -10,6 +10,17 @@ from fractions import Fraction
 import pytest
 
 from consult.voting.domain import (
+    new_nonce,
+    normalise_receipt,
+    parse_roll_csv,
+    parse_weight,
+    receipt_code,
+    small_weight_groups,
+    validate_ballot,
+    validate_vote_settings,
+    warnings,
+)
+from consult.voting.lifecycle import (
     ACTION_ROLES,
     MESSAGES,
     TRANSITIONS,
@@ -22,15 +33,6 @@ from consult.voting.domain import (
     VoteState,
     allowed_actions,
     next_state,
-    normalise_receipt,
-    new_nonce,
-    parse_roll_csv,
-    parse_weight,
-    receipt_code,
-    small_weight_groups,
-    validate_ballot,
-    validate_vote_settings,
-    warnings,
 )
 
 # --------------------------------------------------------------------------- lifecycle
@@ -379,7 +381,7 @@ def test_normalise_receipt():
 
 
 def test_completion_add_one_only_with_equal_shares():
-    from consult.voting.domain import Completion
+    from consult.voting.lifecycle import Completion
 
     assert validate_vote_settings(**GOOD).completion is None
     assert validate_vote_settings(**{**GOOD, "rule": "equal_shares", "completion": ""}).completion is None

@@ -1,0 +1,226 @@
+"""Voting open data: JSON under /api/v1 (the input and output formats of `consult recount`)
+and the result as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import msgspec
+from litestar import Response, get
+from litestar.params import FromPath
+
+from consult.accounts.domain import Viewer
+import consult.voting.counting as counting
+import consult.voting.queries as queries
+from consult.voting.lifecycle import VoteState
+from consult.web.i18n import gettext as _
+from consult.web.templating import url
+
+
+class CandidateOut(msgspec.Struct):
+    id: str
+    title: str
+    description: str
+    cost: int
+    support: int
+    topic_id: int | None
+
+
+class VoteOut(msgspec.Struct):
+    id: int
+    title: str
+    year: int
+    state: str
+    round: int
+    parent_id: int | None
+    rule: str
+    seats: int
+    budget: int | None
+    basis: str
+    threshold: str
+    secrecy: str
+    public_weight: str
+    tie_break_support: bool
+    opened_at: str | None
+    closed_at: str | None
+    published_at: str | None
+    url: str
+    completion: str | None = None
+
+
+class VoteDetailOut(VoteOut):
+    candidates: list[CandidateOut] = []
+    results_url: str | None = None
+    ballots_url: str | None = None
+
+
+class TurnoutOut(msgspec.Struct):
+    ballots: int
+    weight: str
+
+
+class CandidateResultOut(msgspec.Struct):
+    id: str
+    approve: str
+    oppose: str
+    abstain: str
+    approve_count: int
+    oppose_count: int
+    abstain_count: int
+    passed: bool
+    status: str
+
+
+class EqualSharesCandidateOut(msgspec.Struct, omit_defaults=True):
+    """Why a candidate was or was not bought (numbers as exact strings: "1/3", "2.5")."""
+
+    id: str
+    elected: bool
+    supporters: int | None = None
+    supporter_weight: str | None = None
+    round: int | None = None  # elected: 1 = bought first
+    rho: str | None = None  # elected: price per unit of utility paid by the most-paying supporters
+    max_payment: str | None = None  # elected: rho * cost, the most one unit of weight paid
+    payers: int | None = None  # elected: ballots that paid
+    payers_weight: str | None = None
+    reason: str | None = None  # not elected: no_supporters | zero_cost | cost_exceeds_budget | supporters_cannot_afford
+    available: str | None = None  # not elected: the supporters' money left at the end
+
+
+class EqualSharesOut(msgspec.Struct):
+    completion: str | None
+    voter_budget: str | None
+    candidates: list[EqualSharesCandidateOut]
+
+
+class ResultOut(msgspec.Struct, omit_defaults=True):
+    """The output format of `consult recount` (`equal_shares` only for that rule)."""
+
+    basis_weight: str
+    threshold_weight: str
+    turnout: TurnoutOut
+    candidates: list[CandidateResultOut]
+    elected: list[str]
+    tied: list[str]
+    runoff_seats: int
+    vacant_seats: int
+    budget_used: int
+    equal_shares: EqualSharesOut | None = None
+
+
+class CandidateInOut(msgspec.Struct):
+    id: str
+    title: str
+    cost: int
+    support: int
+
+
+class BallotOut(msgspec.Struct, omit_defaults=True):
+    receipt: str
+    weight: str
+    choices: dict[str, str]
+    voter: str | None = None  # recorded mode only
+
+
+class BallotsOut(msgspec.Struct, omit_defaults=True):
+    """The input format of `consult recount`; in secret mode with a weight held by fewer than 3
+    voters, `ballots` is left out and `receipts`, `totals` and `restricted_reason` are given instead."""
+
+    rule: str
+    seats: int
+    budget: int | None
+    basis: str
+    threshold: str
+    public_weight: str
+    roll_weight: str
+    candidates: list[CandidateInOut]
+    ballots: list[BallotOut] | None = None
+    tie_break_support: bool = False
+    completion: str | None = None
+    restricted_reason: str | None = None
+    receipts: list[str] | None = None
+    totals: ResultOut | None = None
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _vote_out(v: dict) -> dict:
+    return {
+        "id": v["id"], "title": v["title"], "year": v["year"], "state": v["state"], "round": v["round"],
+        "parent_id": v["parent"], "rule": v["rule"], "seats": v["seats"], "budget": v["budget"],
+        "basis": v["basis"], "threshold": v["threshold"], "secrecy": v["secrecy"],
+        "public_weight": v["public_weight"], "tie_break_support": v["tie_break_support"],
+        "opened_at": _iso(v["opened_at"]), "closed_at": _iso(v["closed_at"]),
+        "published_at": _iso(v["published_at"]), "url": url("votes:detail", vote_id=v["id"]), "completion": v["completion"],
+    }
+
+
+@get("/api/v1/votes", name="api:votes", tags=["votes"])
+async def api_votes() -> list[VoteOut]:
+    """Every vote that is not a draft, newest year first."""
+    return [VoteOut(**_vote_out(v)) for v in await queries.list_votes(Viewer())]
+
+
+@get("/api/v1/votes/{vote_id:int}", name="api:vote", tags=["votes"])
+async def api_vote(vote_id: FromPath[int]) -> VoteDetailOut:
+    """A vote's rules and candidates (public from the moment it leaves draft)."""
+    vote = await queries.get_vote(vote_id)
+    published = vote["state"] == VoteState.published
+    return VoteDetailOut(
+        **_vote_out(vote),
+        candidates=[
+            CandidateOut(id=str(c["id"]), title=c["title"], description=c["description"], cost=int(c["cost"]),
+                         support=int(c["support"]), topic_id=c["topic"])
+            for c in await queries.candidates_of(vote_id)
+        ],
+        results_url=url("api:vote_results", vote_id=vote_id) if published else None,
+        ballots_url=url("api:vote_ballots", vote_id=vote_id) if published else None,
+    )
+
+
+def _result_out(result: dict) -> ResultOut:
+    return msgspec.convert(result, ResultOut)
+
+
+@get("/api/v1/votes/{vote_id:int}/results", name="api:vote_results", tags=["votes"])
+async def api_results(vote_id: FromPath[int]) -> ResultOut:
+    """The published result, in the output format of `consult recount` (409 before publication)."""
+    _vote, _data, result = await queries.published_result(vote_id)
+    return _result_out(counting.result_to_dict(result))
+
+
+@get("/api/v1/votes/{vote_id:int}/ballots", name="api:vote_ballots", tags=["votes"])
+async def api_ballots(vote_id: FromPath[int]) -> BallotsOut:
+    """The published ballots in the input format of `consult recount` (409 before publication)."""
+    published = await queries.public_ballots(vote_id)
+    data = dict(published.data)
+    if published.restricted:
+        data.pop("ballots")
+        data["restricted_reason"] = _(queries.SMALL_GROUPS_REASON)
+        data["receipts"] = published.receipts
+        data["totals"] = published.result
+    return msgspec.convert(data, BallotsOut)
+
+
+@get("/votes/{vote_id:int}/results.csv", name="votes:results_csv")
+async def results_csv(vote_id: FromPath[int]) -> Response:
+    vote, _data, result = await queries.published_result(vote_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", "title", "cost", "support", "approve", "oppose", "abstain", "approve_count",
+                     "oppose_count", "abstain_count", "passed", "status"])
+    for c, n in zip(result.candidates, counting.result_to_dict(result)["candidates"]):
+        writer.writerow([c.id, c.title, c.cost, c.support, n["approve"], n["oppose"], n["abstain"],
+                         c.approve_count, c.oppose_count, c.abstain_count, "true" if c.passed else "false",
+                         str(c.status)])
+    return Response(
+        "\ufeff" + out.getvalue(),  # BOM: spreadsheet programs then read the Chinese titles as UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="vote-{vote_id}-results.csv"'},
+    )
+
+
+route_handlers = [api_votes, api_vote, api_results, api_ballots, results_csv]

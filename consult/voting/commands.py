@@ -1,0 +1,369 @@
+"""Voting writes: a vote's settings, candidates and roll; opening, closing, publishing and
+the runoff round (staff); casting a ballot and the year-end review (representatives).
+Each function is one transaction, audited.
+
+Integrity, in short:
+- Every write reads the vote row first, locked (PostgreSQL: SELECT ... FOR UPDATE, or
+  FOR SHARE when casting; SQLite: the IMMEDIATE transaction of `db.transaction()`
+  already serialises writers), and asks the lifecycle table whether the action is
+  allowed in the vote's state: nothing changes after opening except casting, nothing
+  after closing except publishing.
+- Casting writes the participation record and the ballot in ONE transaction; the
+  unique index on participation (vote, "user") refuses a second ballot even when two
+  requests race past the check in code. Secret mode keeps no link from the ballot to
+  its voter.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timezone
+
+from consult import audit, db
+from consult.accounts.domain import Viewer
+from consult.messages import N_, NotFound, Refusal
+from consult.notifications.domain import Kind as NoticeKind
+from consult.notifications.services import notify
+from consult.numbers import cents_text, to_cents
+from consult.topics.commands import apply_vote_outcome
+import consult.voting.counting as counting
+from consult.voting.domain import new_nonce, parse_roll_csv, receipt_code, validate_ballot
+from consult.voting.labels import RATINGS
+from consult.voting.lifecycle import ACTION_ROLES, Action, Secrecy, VoteRuleError, VoteState, is_fixed, next_state
+from consult.voting.forms import candidate_fields, roll_weight, settings_values
+from consult.voting.queries import (
+    ALREADY_CAST,
+    NO_SUCH_VOTE,
+    available_projects,
+    candidates_of,
+    count_vote,
+    entry_to_cast,
+    may_review,
+    published_result,
+    representatives,
+    roll_entry_of,
+    runoff_of,
+    turnout,
+    vote_row,
+)
+from consult.voting.tables import Ballot, Candidate, Participation, Review, RollEntry, Vote
+
+RUNOFF_FIXED = N_("A runoff round keeps the tied candidates, the roll and the rules of its vote; they cannot be changed.")
+# Notifications to the representatives on the roll (sent in the transaction that opens / publishes).
+VOTE_OPEN_NOTICE = N_("The vote “{title}” is open: you are on its roll and may cast your ballot.")
+VOTE_PUBLISHED_NOTICE = N_("The result of the vote “{title}” is published.")
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _check(vote: dict, action: str, actor: Viewer) -> VoteState:
+    return next_state(vote["state"], action, actor.roles)
+
+
+# ---------------------------------------------------------------- settings, candidates, roll
+
+
+async def create_vote(actor: Viewer, form: dict) -> int:
+    values = settings_values(form)
+    async with db.transaction():
+        if not actor.has(*ACTION_ROLES[Action.edit]):
+            raise VoteRuleError("role_not_allowed", action=Action.edit.value)
+        vote = Vote(**values, state=VoteState.draft.value, created_by=actor.id)
+        await vote.save()
+        await audit.record(actor.id, "vote.created", "vote", vote.id, **{k: v for k, v in values.items()})
+    return vote.id
+
+
+async def update_settings(actor: Viewer, vote_id: int, form: dict) -> None:
+    values = settings_values(form)
+    async with db.transaction():
+        await _editable(actor, vote_id)
+        await Vote.update({getattr(Vote, k): v for k, v in values.items()}).where(Vote.id == vote_id)
+        await audit.record(actor.id, "vote.settings_changed", "vote", vote_id, **values)
+
+
+async def _editable(actor: Viewer, vote_id: int) -> dict:
+    """The vote row, locked, when its settings, candidates and roll may still change."""
+    vote = await vote_row(vote_id, "UPDATE")
+    _check(vote, Action.edit, actor)
+    if is_fixed(vote["round"]):
+        raise Refusal(RUNOFF_FIXED)
+    return vote
+
+
+async def _next_position(vote_id: int) -> int:
+    rows = await Candidate.raw("SELECT COALESCE(MAX(position), 0) AS m FROM candidate WHERE vote = {}", vote_id)
+    return int(rows[0]["m"]) + 1
+
+
+async def add_candidate(actor: Viewer, vote_id: int, form: dict) -> int:
+    fields = candidate_fields(form)
+    async with db.transaction():
+        await _editable(actor, vote_id)
+        candidate = Candidate(vote=vote_id, position=await _next_position(vote_id), **fields)
+        await candidate.save()
+        await audit.record(actor.id, "vote.candidate_added", "vote", vote_id, candidate=candidate.id, title=fields["title"])
+    return candidate.id
+
+
+async def add_project_candidates(actor: Viewer, vote_id: int, topic_ids: list[int]) -> int:
+    """Add the chosen annual_vote projects as candidates; returns how many were added."""
+    async with db.transaction():
+        await _editable(actor, vote_id)
+        projects = await available_projects(vote_id)
+        by_id = {p["id"]: p for p in projects}
+        added = 0
+        position = await _next_position(vote_id)
+        for topic_id in topic_ids:
+            p = by_id.get(topic_id)
+            if p is None:
+                continue
+            await Candidate.insert(
+                Candidate(
+                    vote=vote_id,
+                    topic=p["id"],
+                    title=str(p["title"])[:200],
+                    description=str(p.get("scope") or "")[:5000],
+                    cost=int(p.get("estimated_cost") or 0),
+                    support=int(p.get("support") or 0),
+                    responsible_unit=str(p.get("responsible_unit") or "")[:120],
+                    position=position,
+                )
+            )
+            position += 1
+            added += 1
+            await audit.record(actor.id, "vote.candidate_added", "vote", vote_id, topic=p["id"], title=p["title"])
+    return added
+
+
+async def remove_candidate(actor: Viewer, vote_id: int, candidate_id: int) -> None:
+    async with db.transaction():
+        await _editable(actor, vote_id)
+        deleted = await Candidate.delete().where((Candidate.id == candidate_id) & (Candidate.vote == vote_id)).returning(
+            Candidate.title
+        )
+        if not deleted:
+            raise NotFound(N_("There is no such candidate in this vote."))
+        await audit.record(actor.id, "vote.candidate_removed", "vote", vote_id, candidate=candidate_id,
+                           title=deleted[0]["title"])
+
+
+async def _representative_ids(usernames: set[str] | None = None) -> dict[str, int]:
+    return {r["username"]: r["id"] for r in await representatives() if usernames is None or r["username"] in usernames}
+
+
+async def set_roll_entry(actor: Viewer, vote_id: int, user_id: int, weight_text: str) -> None:
+    weight = roll_weight(weight_text)
+    async with db.transaction():
+        await _editable(actor, vote_id)
+        if user_id not in set((await _representative_ids()).values()):
+            raise Refusal(N_("Only users holding the representative role can be on the roll."), status_code=400)
+        existing = await roll_entry_of(vote_id, user_id)
+        if existing:
+            await RollEntry.update({RollEntry.weight_cents: to_cents(weight)}).where(RollEntry.id == existing["id"])
+        else:
+            await RollEntry.insert(RollEntry(vote=vote_id, user=user_id, weight_cents=to_cents(weight)))
+        await audit.record(actor.id, "vote.roll_set", "vote", vote_id, user=user_id, weight=str(weight))
+
+
+async def remove_roll_entry(actor: Viewer, vote_id: int, user_id: int) -> None:
+    async with db.transaction():
+        await _editable(actor, vote_id)
+        deleted = await RollEntry.delete().where((RollEntry.vote == vote_id) & (RollEntry.user == user_id)).returning(
+            RollEntry.id
+        )
+        if not deleted:
+            raise NotFound(N_("This person is not on the roll."))
+        await audit.record(actor.id, "vote.roll_removed", "vote", vote_id, user=user_id)
+
+
+async def import_roll_csv(actor: Viewer, vote_id: int, text: str) -> int:
+    """Replace the roll with the rows of a `username,weight` file: all or nothing."""
+    async with db.transaction():
+        await _editable(actor, vote_id)
+        reps = await _representative_ids()
+        rows = parse_roll_csv(text, set(reps))  # VoteRuleError lists every bad line; nothing written
+        await RollEntry.delete().where(RollEntry.vote == vote_id)
+        await RollEntry.insert(
+            *[RollEntry(vote=vote_id, user=reps[username], weight_cents=to_cents(weight)) for username, weight in rows]
+        )
+        await audit.record(actor.id, "vote.roll_imported", "vote", vote_id, rows=len(rows))
+    return len(rows)
+
+
+# ---------------------------------------------------------------- the lifecycle
+
+
+async def _notify_roll(vote: dict, kind: str, message: str, actor_id: int | None) -> int:
+    """Notify everyone on the vote's roll (one query for the ids, one insert); call inside the transaction."""
+    rows = await RollEntry.select(RollEntry.user).where(RollEntry.vote == vote["id"])
+    return await notify([r["user"] for r in rows], kind, message, {"title": vote["title"]}, f"/votes/{vote['id']}", actor_id)
+
+
+async def open_vote(actor: Viewer, vote_id: int) -> None:
+    async with db.transaction():
+        vote = await vote_row(vote_id, "UPDATE")
+        new_state = _check(vote, Action.open, actor)
+        n = await Candidate.count().where(Candidate.vote == vote_id)
+        if n == 0:
+            raise Refusal(N_("Add candidates before opening the vote."))
+        if not await RollEntry.exists().where(RollEntry.vote == vote_id):
+            raise Refusal(N_("Add representatives to the roll before opening the vote."))
+        if vote["round"] == 1 and n < vote["seats"] + 1 and not vote["equal_number"]:
+            raise Refusal(
+                N_("A contested vote needs at least {needed} candidates for {seats} seats; there are {candidates}. "
+                   "Add candidates or tick “equal number” and give a reason."),
+                needed=vote["seats"] + 1, seats=vote["seats"], candidates=n,
+            )
+        await Vote.update({Vote.state: new_state.value, Vote.opened_at: now()}).where(Vote.id == vote_id)
+        await audit.record(actor.id, "vote.opened", "vote", vote_id)
+        await _notify_roll(vote, NoticeKind.vote_open.value, VOTE_OPEN_NOTICE, actor.id)
+
+
+async def close_vote(actor: Viewer, vote_id: int) -> None:
+    async with db.transaction():
+        vote = await vote_row(vote_id, "UPDATE")
+        new_state = _check(vote, Action.close, actor)
+        await Vote.update({Vote.state: new_state.value, Vote.closed_at: now()}).where(Vote.id == vote_id)
+        await audit.record(actor.id, "vote.closed", "vote", vote_id, **await turnout(vote_id))
+
+
+async def publish_vote(actor: Viewer, vote_id: int) -> counting.CountResult:
+    """Count, publish, and move the candidates' projects (elected -> implementing, the rest
+    -> not_elected; tied candidates wait for the runoff) in the same transaction."""
+    async with db.transaction():
+        vote = await vote_row(vote_id, "UPDATE")
+        new_state = _check(vote, Action.publish, actor)
+        _, result = await count_vote(vote)
+        await Vote.update({Vote.state: new_state.value, Vote.published_at: now()}).where(Vote.id == vote_id)
+        topic_of = {str(c["id"]): c["topic"] for c in await candidates_of(vote_id)}
+        elected_topics = [topic_of[cid] for cid in result.elected if topic_of.get(cid) is not None]
+        losing = [
+            topic_of[c.id]
+            for c in result.candidates
+            if c.status in (counting.Status.not_elected, counting.Status.failed, counting.Status.over_budget)
+            and topic_of.get(c.id) is not None
+        ]
+        await audit.record(
+            actor.id, "vote.published", "vote", vote_id,
+            elected=list(result.elected), tied=list(result.tied), vacant_seats=result.vacant_seats,
+            turnout_ballots=result.turnout_ballots, turnout_weight=str(result.turnout_weight),
+        )
+        await _notify_roll(vote, NoticeKind.vote_published.value, VOTE_PUBLISHED_NOTICE, actor.id)
+        if elected_topics or losing:
+            await apply_vote_outcome(elected_topics, losing, vote_id, actor.id)
+    return result
+
+
+async def start_runoff(actor: Viewer, vote_id: int) -> int:
+    """A new round limited to the tied candidates, for the seats (and budget) left, same roll and rules."""
+    async with db.transaction():
+        vote = await vote_row(vote_id, "UPDATE")
+        if not actor.has(*ACTION_ROLES[Action.open]):
+            raise VoteRuleError("role_not_allowed", action=Action.open.value)
+        if vote["state"] != VoteState.published:
+            raise Refusal(N_("A runoff can be started only after the result is published."))
+        if await runoff_of(vote_id):
+            raise Refusal(N_("This vote already has a runoff round."))
+        _, result = await count_vote(vote)
+        if not result.tied:
+            raise Refusal(N_("There is no tie to resolve in this vote."))
+        values = {k: vote[k] for k in ("title", "year", "basis", "threshold", "secrecy", "public_weight", "rule",
+                                        "tie_break_support", "completion")}
+        runoff = Vote(
+            **values, seats=result.runoff_seats, budget=result.budget_left, equal_number=True,
+            equal_number_reason=vote["equal_number_reason"], state=VoteState.draft.value,
+            round=vote["round"] + 1, parent=vote_id, created_by=actor.id,
+        )
+        await runoff.save()
+        tied = set(result.tied)
+        for position, c in enumerate(await candidates_of(vote_id), start=1):
+            if str(c["id"]) in tied:
+                await Candidate.insert(Candidate(
+                    vote=runoff.id, topic=c["topic"], title=c["title"], description=c["description"], cost=c["cost"],
+                    support=c["support"], responsible_unit=c["responsible_unit"], position=position,
+                ))
+        roll = await RollEntry.select(RollEntry.user, RollEntry.weight_cents).where(RollEntry.vote == vote_id)
+        if roll:
+            await RollEntry.insert(*[RollEntry(vote=runoff.id, user=r["user"], weight_cents=r["weight_cents"]) for r in roll])
+        await audit.record(actor.id, "vote.runoff_created", "vote", runoff.id, parent=vote_id,
+                           seats=result.runoff_seats, candidates=sorted(tied))
+    return runoff.id
+
+
+# ---------------------------------------------------------------- representatives: casting and the year-end review
+
+
+async def _random_ballot_id() -> int:
+    while True:
+        candidate = secrets.randbelow(2**31 - 2) + 1  # INTEGER on both engines
+        if not await Ballot.exists().where(Ballot.id == candidate):
+            return candidate
+
+
+async def cast_ballot(viewer: Viewer, vote_id: int, choices: dict[str, str]) -> str:
+    """Store one ballot and the participation record in one transaction; returns the receipt code.
+
+    Secret mode: the ballot row gets no voter, no time and a random id (see tables.py);
+    the audit entry records that the representative voted, never the receipt.
+    """
+    try:
+        async with db.transaction():
+            vote = await vote_row(vote_id, "SHARE")
+            if vote["state"] == VoteState.draft:
+                raise NotFound(NO_SUCH_VOTE)
+            entry = await entry_to_cast(vote, viewer)
+            ids = [str(c["id"]) for c in await candidates_of(vote_id)]
+            ballot = validate_ballot(choices, ids, vote["seats"])  # > K approvals: refused, nothing stored
+            weight = cents_text(entry["weight_cents"])
+            receipt = receipt_code({"vote": vote_id, "weight": weight, "choices": ballot}, new_nonce())
+            await Participation.insert(Participation(vote=vote_id, user=viewer.id))
+            await Ballot.insert(
+                Ballot(
+                    id=await _random_ballot_id(),
+                    vote=vote_id,
+                    receipt=receipt,
+                    weight_cents=entry["weight_cents"],
+                    choices=json.dumps(ballot),
+                    voter=viewer.id if vote["secrecy"] == Secrecy.recorded else None,
+                )
+            )
+            await audit.record(viewer.id, "vote.ballot_cast", "vote", vote_id)
+    except Exception as exc:
+        if db.is_unique_violation(exc):
+            raise Refusal(ALREADY_CAST) from None
+        raise
+    return receipt
+
+
+async def submit_reviews(viewer: Viewer, vote_id: int, ratings: dict[int, str], comments: dict[int, str]) -> int:
+    try:
+        async with db.transaction():
+            vote, _data, result = await published_result(vote_id)
+            if not may_review(viewer, await roll_entry_of(vote_id, viewer.id) is not None):
+                raise Refusal(N_("Only representatives on the roll of this vote can review its projects."), status_code=403)
+            elected = {int(cid) for cid in result.elected}
+            done = {r["candidate"] for r in await Review.select(Review.candidate).where(
+                (Review.vote == vote_id) & (Review.user == viewer.id))}
+            added = 0
+            for cid, rating in ratings.items():
+                if not rating:
+                    continue
+                if cid not in elected or rating not in RATINGS:
+                    raise Refusal(N_("Rate only the elected projects, with one of the three answers."), status_code=400)
+                if cid in done:
+                    raise Refusal(N_("You have already rated this project."))
+                await Review.insert(Review(vote=vote_id, candidate=cid, user=viewer.id, rating=rating,
+                                           comment=(comments.get(cid) or "").strip()[:1000]))
+                added += 1
+            if not added:
+                raise Refusal(N_("Choose a rating for at least one project."), status_code=400)
+            await audit.record(viewer.id, "vote.reviewed", "vote", vote_id, candidates=sorted(ratings))
+    except Exception as exc:
+        if db.is_unique_violation(exc):
+            raise Refusal(N_("You have already rated this project.")) from None
+        raise
+    return added

@@ -1,0 +1,160 @@
+"""Voting pages for everyone: the list, a vote's page with its result and bulletin board,
+the receipt check, the ballot (representatives) and the year-end review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from consult.accounts.guards import requires, viewer_of
+import consult.voting.commands as commands
+import consult.voting.queries as queries
+from consult.voting.domain import validate_ballot
+from consult.voting.lifecycle import ACTION_ROLES, Action, Choice, VoteRuleError, VoteState, casting_open
+from consult.voting.presentation import ReceiptBoard, ResultCard, labels, rules_in_words
+from consult.web.errors import refusal_text
+from consult.web.forms import form_data
+from consult.web.fragments import cached_block
+from consult.web.i18n import gettext as _
+from consult.web.templating import flash, redirect, render, url
+
+REPRESENTATIVE = tuple(ACTION_ROLES[Action.cast])  # who may cast
+# Refusals of a ballot's content: the ballot page is shown again with the message.
+BALLOT_REFUSALS = ("too_many_approvals", "unknown_candidate", "invalid_choice")
+
+
+def _choices_from(form: dict) -> dict[str, str]:
+    return {key[2:]: value for key, value in form.items() if key.startswith("c_") and key[2:]}
+
+
+def _approvals(choices: dict[str, str], candidates: list[dict]) -> int:
+    ids = {str(c["id"]) for c in candidates}
+    return sum(1 for cid, v in choices.items() if cid in ids and v == Choice.approve)
+
+
+# ---------------------------------------------------------------- public pages
+
+
+@get("/votes", name="votes:list")
+async def list_votes(request: Request) -> Template:
+    viewer = viewer_of(request)
+    return render(request, "voting/list.html", {"votes": await queries.list_votes(viewer), "labels": labels()})
+
+
+async def _detail_context(request: Request, vote_id: int) -> dict:
+    viewer = viewer_of(request)
+    shared = await queries.vote_page(vote_id, viewer)
+    vote, candidates = shared["vote"], shared["candidates"]
+    on_roll, has_cast = await queries.standing(vote_id, viewer.id)
+    ctx: dict[str, Any] = {
+        "vote": vote, "candidates": candidates, "labels": labels(), "rules": rules_in_words(vote),
+        "on_roll": on_roll,
+        "has_cast": has_cast,
+        "casting_open": casting_open(vote["state"]),
+        "runoff": shared["runoff"], "published": False, "elected": [], "reviews": shared["reviews"],
+        "parent": shared["parent"],
+    }
+    if vote["state"] == VoteState.published:
+        data, result = await queries.count_vote(vote)
+        review = await queries.review_context(viewer, vote_id, counted=(vote, result), candidates=candidates,
+                                              on_roll=on_roll)
+        card = ResultCard(vote_id, vote["published_at"], shared["runoff"] is not None, vote, candidates, result)
+        board = ReceiptBoard(vote_id, vote["published_at"], data["ballots"])  # ordered by receipt
+        ctx.update({
+            "published": True, "review": review, "elected": review["elected"],
+            "receipt_count": len(data["ballots"]),
+            "result_html": cached_block(request, "voting/_result_card.html", "result_card", card),
+            "receipts_html": cached_block(request, "voting/_receipts.html", "receipts", board),
+        })
+    return ctx
+
+
+@get("/votes/{vote_id:int}", name="votes:detail")
+async def vote_detail(request: Request, vote_id: FromPath[int]) -> Template:
+    return render(request, "voting/detail.html", await _detail_context(request, vote_id))
+
+
+@get("/votes/{vote_id:int}/receipt", name="votes:check_receipt")
+async def check_receipt(request: Request, vote_id: FromPath[int], code: FromQuery[str] = "") -> Template:
+    ctx = await _detail_context(request, vote_id)
+    normal, found = await queries.check_receipt(vote_id, code)
+    ctx.update({"checked": True, "code": code, "normal": normal, "found": found})
+    return render(request, "voting/detail.html", ctx, block="receipt_check")
+
+
+# ---------------------------------------------------------------- the ballot (representatives)
+
+
+async def _ballot_page(request: Request, vote_id: int, choices: dict[str, str], error: str | None = None,
+                       status_code: int = 200, block: str | None = None) -> Template:
+    access = await queries.ballot_access(viewer_of(request), vote_id)
+    ctx = {**access, "choices": choices, "error": error, "labels": labels(),
+           "approvals": _approvals(choices, access["candidates"]), "rules": rules_in_words(access["vote"])}
+    return render(request, "voting/ballot.html", ctx, status_code=status_code, block=block)
+
+
+@get("/votes/{vote_id:int}/ballot", name="votes:ballot", guards=[requires(*REPRESENTATIVE)])
+async def ballot_form(request: Request, vote_id: FromPath[int]) -> Template:
+    return await _ballot_page(request, vote_id, {})
+
+
+@post("/votes/{vote_id:int}/ballot/count", name="votes:ballot_count", guards=[requires(*REPRESENTATIVE)])
+async def ballot_count(request: Request, vote_id: FromPath[int]) -> Template:
+    """The live approvals counter (htmx re-renders the block); without JS the whole ballot page."""
+    form = await form_data(request)
+    return await _ballot_page(request, vote_id, _choices_from(form), block="counter")
+
+
+@post("/votes/{vote_id:int}/ballot/review", name="votes:ballot_review", guards=[requires(*REPRESENTATIVE)])
+async def ballot_review(request: Request, vote_id: FromPath[int]) -> Template:
+    form = await form_data(request)
+    choices = _choices_from(form)
+    access = await queries.ballot_access(viewer_of(request), vote_id)
+    try:
+        full = validate_ballot(choices, [str(c["id"]) for c in access["candidates"]], access["vote"]["seats"])
+    except VoteRuleError as exc:
+        return await _ballot_page(request, vote_id, choices, refusal_text(exc), status_code=400)
+    return render(request, "voting/ballot_review.html", {**access, "choices": full, "labels": labels(),
+                                                         "approvals": _approvals(full, access["candidates"])})
+
+
+@post("/votes/{vote_id:int}/ballot", name="votes:cast", guards=[requires(*REPRESENTATIVE)])
+async def cast_ballot(request: Request, vote_id: FromPath[int]) -> Template:
+    """Cast. The receipt is shown in this answer only and kept nowhere linked to the voter."""
+    form = await form_data(request)
+    choices = _choices_from(form)
+    viewer = viewer_of(request)
+    try:
+        receipt = await commands.cast_ballot(viewer, vote_id, choices)
+    except VoteRuleError as exc:
+        if exc.code in BALLOT_REFUSALS:
+            return await _ballot_page(request, vote_id, choices, refusal_text(exc), status_code=400)
+        raise
+    vote = await queries.get_vote(vote_id, viewer)
+    return render(request, "voting/receipt.html", {"vote": vote, "receipt": receipt})
+
+
+# ---------------------------------------------------------------- year-end review
+
+
+@post("/votes/{vote_id:int}/reviews", name="votes:review", guards=[requires(*REPRESENTATIVE)])
+async def submit_review(request: Request, vote_id: FromPath[int]) -> Any:
+    form = await form_data(request)
+    ratings, comments = {}, {}
+    for key, value in form.items():
+        if key.startswith("r_") and key[2:].isdigit():
+            ratings[int(key[2:])] = value
+        elif key.startswith("note_") and key[5:].isdigit():
+            comments[int(key[5:])] = value
+    await commands.submit_reviews(viewer_of(request), vote_id, ratings, comments)
+    flash(request, _("Thank you: your review is recorded."))
+    return redirect(url("votes:detail", vote_id=vote_id) + "#review")
+
+
+route_handlers = [
+    list_votes, vote_detail, check_receipt,
+    ballot_form, ballot_count, ballot_review, cast_ballot, submit_review,
+]

@@ -1,0 +1,370 @@
+"""Voting reads: votes, candidates, the roll, the election data and its count, reviews.
+
+The ONLY place the voting feature caches (through `consult.cache.RevisionCache`):
+- the public vote page's shared part, per content revision (the vote, candidate and
+  review tables bump it);
+- a published vote's election data and count, per (vote, publication time): a published
+  vote can no longer change, and 100,000 ballots take seconds to read and count.
+
+The result is never stored: it is counted from the stored ballots with
+`consult.voting.counting` each time, from exactly the data `/api/v1/votes/{id}/ballots`
+publishes, so the page, the API and a public recount cannot disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from consult import db
+from consult.accounts.domain import Viewer
+from consult.accounts.tables import User
+from consult.cache import RevisionCache, at, content_revision
+from consult.messages import N_, NotFound, Refusal
+from consult.numbers import cents_text, percent_text
+from consult.roles import Role
+from consult.topics.queries import annual_vote_projects
+import consult.voting.counting as counting
+from consult.voting.domain import normalise_receipt, small_weight_groups, warnings
+from consult.voting.lifecycle import STAFF, Action, Secrecy, VoteState, casting_open, next_state
+from consult.voting.labels import RATINGS
+from consult.voting.tables import Ballot, Candidate, Participation, Review, RollEntry, Vote
+
+ALREADY_CAST = N_("You have already cast your ballot in this vote. A cast ballot is final.")
+NOT_ON_ROLL = N_("You are not on the roll of this vote.")
+NOT_PUBLISHED = N_("The result of this vote is not published yet: it is published after staff close the vote.")
+NO_SUCH_VOTE = N_("There is no such vote.")
+SMALL_GROUPS_REASON = N_(
+    "Secret ballot: some weight is held by fewer than 3 representatives who voted, so publishing "
+    "each ballot with its weight could reveal how they voted. Only the receipt codes and the totals are published."
+)
+
+
+def fraction_text(value: Fraction) -> str:
+    """A stored fraction setting ("1/2"; 0 is "0")."""
+    return "0" if value == 0 else f"{value.numerator}/{value.denominator}"
+
+
+def parse_fraction_text(text: str) -> Fraction:
+    num, _, den = text.partition("/")
+    return Fraction(int(num), int(den or 1))
+
+
+# ---------------------------------------------------------------- votes
+
+
+async def vote_row(vote_id: int, lock: str | None = None) -> dict:
+    """The vote row; inside a transaction on PostgreSQL, locked (lock: "UPDATE" or "SHARE")."""
+    if lock and not db.is_sqlite():
+        row = await Vote.select().where(Vote.id == vote_id).lock_rows(lock).first()
+    else:
+        # the same row as Vote.select() gives, without building that query on every page view
+        rows = await Vote.raw("SELECT * FROM vote WHERE id = {}", vote_id)
+        row = rows[0] if rows else None
+    if row is None:
+        raise NotFound(NO_SUCH_VOTE)
+    return row
+
+
+async def get_vote(vote_id: int, viewer: Viewer | None = None) -> dict:
+    """A vote as the viewer may see it: drafts only for staff."""
+    vote = await vote_row(vote_id)
+    _refuse_hidden(vote, viewer)
+    return vote
+
+
+def _refuse_hidden(vote: dict, viewer: Viewer | None) -> None:
+    """A draft is seen by staff only (to anyone else there is no such vote)."""
+    if vote["state"] == VoteState.draft and not (viewer and viewer.has(*STAFF)):
+        raise NotFound(NO_SUCH_VOTE)
+
+
+_PAGE_CACHE = RevisionCache("vote_page", size=128)
+
+
+async def vote_page(vote_id: int, viewer: Viewer) -> dict:
+    """What the public vote page shows to everyone: the vote, its candidates, its runoff
+    round and the round it decides, and (once published) the representatives' reviews.
+    Read once per content revision (the vote, candidate and review tables bump it) and
+    shared: callers treat it as read-only. Drafts only for staff."""
+    shared = await _PAGE_CACHE.get_or_load(at(await content_revision(), vote_id), lambda: _vote_page_shared(vote_id))
+    _refuse_hidden(shared["vote"], viewer)
+    return shared
+
+
+async def _vote_page_shared(vote_id: int) -> dict:
+    vote = await vote_row(vote_id)
+    return {
+        "vote": vote,
+        "candidates": await candidates_of(vote_id),
+        "runoff": await runoff_of(vote_id),
+        "parent": await vote_row(vote["parent"]) if vote["parent"] else None,
+        "reviews": await review_summary(vote_id) if vote["state"] == VoteState.published else {},
+    }
+
+
+async def list_votes(viewer: Viewer) -> list[dict]:
+    query = Vote.select().order_by(Vote.year, ascending=False).order_by(Vote.id, ascending=False)
+    if not viewer.has(*STAFF):
+        query = query.where(Vote.state != VoteState.draft)
+    votes = await query
+    on_roll: set[int] = set()
+    cast: set[int] = set()
+    if viewer.signed_in and votes:
+        ids = [v["id"] for v in votes]
+        on_roll = {
+            r["vote"]
+            for r in await RollEntry.select(RollEntry.vote).where(
+                (RollEntry.user == viewer.id) & RollEntry.vote.is_in(ids)
+            )
+        }
+        cast = {
+            r["vote"]
+            for r in await Participation.select(Participation.vote).where(
+                (Participation.user == viewer.id) & Participation.vote.is_in(ids)
+            )
+        }
+    for v in votes:
+        v["on_roll"] = v["id"] in on_roll
+        v["has_cast"] = v["id"] in cast
+        v["casting_open"] = casting_open(v["state"])
+    return votes
+
+
+async def candidates_of(vote_id: int) -> list[dict]:
+    return await Candidate.raw("SELECT * FROM candidate WHERE vote = {} ORDER BY position, id", vote_id)
+
+
+async def roll_of(vote_id: int) -> list[dict]:
+    rows = await RollEntry.raw(
+        "SELECT r.id, r.weight_cents, a.id AS user_id, a.username, a.display_name FROM roll_entry r "
+        "JOIN account a ON a.id = r.\"user\" WHERE r.vote = {} ORDER BY a.username",
+        vote_id,
+    )
+    for r in rows:
+        r["weight"] = cents_text(r["weight_cents"])
+    return rows
+
+
+async def representatives() -> list[dict]:
+    """Active users holding the representative role (granted, not only through admin)."""
+    return await User.raw(
+        "SELECT a.id, a.username, a.display_name FROM account a WHERE a.active AND EXISTS "
+        "(SELECT 1 FROM user_role r WHERE r.\"user\" = a.id AND r.role = 'representative') ORDER BY a.username"
+    )
+
+
+async def turnout(vote_id: int) -> dict:
+    rows = await Ballot.raw(
+        "SELECT COUNT(*) AS n, COALESCE(SUM(weight_cents), 0) AS cents FROM ballot WHERE vote = {}", vote_id
+    )
+    return {"ballots": int(rows[0]["n"]), "weight": cents_text(int(rows[0]["cents"]))}
+
+
+async def vote_warnings(vote: dict) -> list[tuple[str, dict]]:
+    n = await Candidate.count().where(Candidate.vote == vote["id"])
+    weights = [Decimal(cents_text(r["weight_cents"])) for r in await RollEntry.select(RollEntry.weight_cents).where(
+        RollEntry.vote == vote["id"])]
+    return warnings(vote["seats"], n, vote["equal_number"], vote["secrecy"], weights)
+
+
+async def has_cast(vote_id: int, user_id: int | None) -> bool:
+    if user_id is None:
+        return False
+    return await Participation.exists().where((Participation.vote == vote_id) & (Participation.user == user_id))
+
+
+async def standing(vote_id: int, user_id: int | None) -> tuple[bool, bool]:
+    """(on the roll, has cast) for one person, in one query (every signed-in vote page)."""
+    if user_id is None:
+        return False, False
+    rows = await RollEntry.raw(
+        'SELECT (SELECT COUNT(*) FROM roll_entry WHERE vote = {} AND "user" = {}) AS on_roll, '
+        '(SELECT COUNT(*) FROM participation WHERE vote = {} AND "user" = {}) AS has_cast',
+        vote_id, user_id, vote_id, user_id,
+    )
+    return int(rows[0]["on_roll"]) > 0, int(rows[0]["has_cast"]) > 0
+
+
+async def roll_entry_of(vote_id: int, user_id: int | None) -> dict | None:
+    if user_id is None:
+        return None
+    return await RollEntry.select().where((RollEntry.vote == vote_id) & (RollEntry.user == user_id)).first()
+
+
+async def runoff_of(vote_id: int) -> dict | None:
+    rows = await Vote.raw("SELECT id, state, round FROM vote WHERE parent = {} ORDER BY id LIMIT 1", vote_id)
+    return rows[0] if rows else None
+
+
+async def available_projects(vote_id: int) -> list[dict]:
+    """Projects on the annual_vote route not yet candidates of this vote."""
+    taken = {c["topic"] for c in await candidates_of(vote_id) if c["topic"] is not None}
+    return [p for p in await annual_vote_projects() if p["id"] not in taken]
+
+
+# ---------------------------------------------------------------- the election data and the result
+
+
+async def election_data(vote: dict) -> dict:
+    """The vote in the open-data input format of `consult recount` (ballots ordered by receipt)."""
+    roll = await RollEntry.raw(
+        "SELECT COALESCE(SUM(weight_cents), 0) AS cents FROM roll_entry WHERE vote = {}", vote["id"]
+    )
+    candidates = await candidates_of(vote["id"])
+    ballots = await Ballot.raw(
+        "SELECT b.receipt, b.weight_cents, b.choices, a.username AS voter FROM ballot b "
+        "LEFT JOIN account a ON a.id = b.voter WHERE b.vote = {} ORDER BY b.receipt",
+        vote["id"],
+    )
+    recorded = vote["secrecy"] == Secrecy.recorded
+    data = {
+        "rule": vote["rule"],
+        "seats": vote["seats"],
+        "budget": vote["budget"],
+        "basis": vote["basis"],
+        "threshold": vote["threshold"],
+        "public_weight": vote["public_weight"],
+        "roll_weight": cents_text(int(roll[0]["cents"])),
+        "candidates": [
+            {"id": str(c["id"]), "title": c["title"], "cost": int(c["cost"]), "support": int(c["support"])}
+            for c in candidates
+        ],
+        "ballots": [
+            {
+                "receipt": b["receipt"],
+                "weight": cents_text(b["weight_cents"]),
+                "choices": b["choices"] if isinstance(b["choices"], dict) else json.loads(b["choices"]),
+                **({"voter": b["voter"]} if recorded else {}),
+            }
+            for b in ballots
+        ],
+    }
+    if vote["tie_break_support"]:
+        data["tie_break_support"] = True
+    if vote["completion"]:
+        data["completion"] = vote["completion"]
+    return data
+
+
+_PUBLISHED_COUNTS = RevisionCache("published_vote_counts", size=64)
+
+
+async def count_vote(vote: dict) -> tuple[dict, counting.CountResult]:
+    """The election data and its count. A published vote can no longer change (no ballot,
+    candidate or roll entry can be added, changed or removed once it is published), so
+    its count is remembered per (vote, publication time): 100,000 ballots take seconds to
+    read and count, and the result page was doing that on every view. Callers treat the
+    returned data as read-only."""
+    key = (vote["id"], vote["published_at"]) if vote["state"] == VoteState.published else None
+
+    async def read_and_count() -> tuple[dict, counting.CountResult]:
+        data = await election_data(vote)
+        return data, counting.count(counting.parse_election(data))
+
+    return await _PUBLISHED_COUNTS.get_or_load(key, read_and_count)
+
+
+async def published_result(vote_id: int) -> tuple[dict, dict, counting.CountResult]:
+    """(vote, election data, result) of a published vote; 409 before publication."""
+    vote = await vote_row(vote_id)
+    if vote["state"] == VoteState.draft:
+        raise NotFound(NO_SUCH_VOTE)
+    if vote["state"] != VoteState.published:
+        raise Refusal(NOT_PUBLISHED, status_code=409)
+    data, result = await count_vote(vote)
+    return vote, data, result
+
+
+@dataclass
+class PublicBallots:
+    data: dict  # input format, or the settings without ballots when restricted
+    restricted: bool
+    receipts: list[str]
+    result: dict
+
+
+async def public_ballots(vote_id: int) -> PublicBallots:
+    vote, data, result = await published_result(vote_id)
+    receipts = [b["receipt"] for b in data["ballots"]]
+    restricted = vote["secrecy"] == Secrecy.secret and small_weight_groups(
+        Decimal(b["weight"]) for b in data["ballots"]
+    )
+    return PublicBallots(data=data, restricted=restricted, receipts=receipts, result=counting.result_to_dict(result))
+
+
+async def check_receipt(vote_id: int, code: str) -> tuple[str | None, bool]:
+    """(normalised code or None when malformed, found) on a published vote's bulletin board."""
+    vote = await get_vote(vote_id)
+    if vote["state"] != VoteState.published:
+        raise Refusal(NOT_PUBLISHED, status_code=409)
+    normal = normalise_receipt(code)
+    if normal is None:
+        return None, False
+    found = await Ballot.exists().where((Ballot.vote == vote_id) & (Ballot.receipt == normal))
+    return normal, found
+
+
+# ---------------------------------------------------------------- the ballot and the year-end review
+
+
+async def ballot_access(viewer: Viewer, vote_id: int) -> dict:
+    """The vote, candidates and roll entry of a representative who may cast now (else refused)."""
+    vote = await get_vote(vote_id, viewer)
+    entry = await entry_to_cast(vote, viewer)
+    return {"vote": vote, "candidates": await candidates_of(vote_id), "weight": cents_text(entry["weight_cents"])}
+
+
+async def entry_to_cast(vote: dict, viewer: Viewer) -> dict:
+    """The viewer's roll entry when they may cast in this vote now; else refused."""
+    next_state(vote["state"], Action.cast, viewer.roles)
+    entry = await roll_entry_of(vote["id"], viewer.id)
+    if entry is None:
+        raise Refusal(NOT_ON_ROLL, status_code=403)
+    if await has_cast(vote["id"], viewer.id):
+        raise Refusal(ALREADY_CAST, status_code=409)
+    return entry
+
+
+async def review_context(viewer: Viewer, vote_id: int, counted: tuple | None = None,
+                         candidates: list[dict] | None = None, on_roll: bool | None = None) -> dict:
+    """Elected candidates of a published vote and what this representative already rated.
+    ``counted``: the (vote, result) the caller has already counted, so the page counts once;
+    ``candidates``, ``on_roll``: what the caller has read already."""
+    if counted is not None:
+        vote, result = counted
+    else:
+        vote, _data, result = await published_result(vote_id)
+    by_id = {str(c["id"]): c for c in (candidates if candidates is not None else await candidates_of(vote_id))}
+    elected = [by_id[cid] for cid in result.elected]
+    mine = {}
+    if viewer.signed_in:
+        mine = {r["candidate"]: r["rating"] for r in await Review.raw(
+            'SELECT candidate, rating FROM review WHERE vote = {} AND "user" = {}', vote_id, viewer.id)}
+    if on_roll is None:
+        on_roll = await roll_entry_of(vote_id, viewer.id) is not None
+    return {"vote": vote, "elected": elected, "mine": mine, "may_review": may_review(viewer, on_roll)}
+
+
+def may_review(viewer: Viewer, on_roll: bool) -> bool:
+    """The year-end review is given by the representatives on the vote's roll."""
+    return on_roll and viewer.has(Role.representative)
+
+
+async def review_summary(vote_id: int) -> dict[int, dict]:
+    """candidate id -> {rating: count, "total": n, "rate": satisfaction share as Fraction or None}."""
+    rows = await Review.raw(
+        "SELECT candidate, rating, COUNT(*) AS n FROM review WHERE vote = {} GROUP BY candidate, rating", vote_id
+    )
+    summary: dict[int, dict] = {}
+    for r in rows:
+        s = summary.setdefault(r["candidate"], {k: 0 for k in RATINGS})
+        s[r["rating"]] = int(r["n"])
+    for s in summary.values():
+        total = sum(s[k] for k in RATINGS)
+        s["total"] = total
+        s["rate"] = Fraction(s["satisfied"] + s["basically_satisfied"], total) if total else None
+        s["pct"] = percent_text(s["rate"]) if total else ""
+    return summary
