@@ -133,7 +133,7 @@ def main() -> int:
         db.use_database(url)
         t0 = time.perf_counter()
         db.migrate_sync()
-        from consult.demo import load_base_places
+        from consult.accounts.demo import load_base_places
 
         asyncio.run(load_base_places())
         t1 = time.perf_counter()

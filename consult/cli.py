@@ -28,8 +28,7 @@ def build_parser() -> Parser:
 
     sub.add_parser("migrate", help="apply database migrations")
 
-    demo = sub.add_parser("demo", help="load the demo community (idempotent)")
-    demo.add_argument("--scale", type=int, default=0, help="also generate N extra topics for load tests")
+    sub.add_parser("demo", help="load the demo community (idempotent; load-test data: bench/scale.py)")
 
     user = sub.add_parser("user", help="manage users")
     user_sub = user.add_subparsers(dest="user_command", required=True, parser_class=Parser)
@@ -122,7 +121,7 @@ def cmd_demo(args) -> int:
         await _prepare(settings)
         from consult.demo import load_demo
 
-        print(await load_demo(scale=args.scale))
+        print(await load_demo())
         from consult import db
 
         await db.close_engine()
