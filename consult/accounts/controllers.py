@@ -8,7 +8,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from consult.accounts import services
+import consult.accounts.services as services
 from consult.accounts.domain import REQUESTABLE_ROLES, AccountInputError
 from consult.roles import ROLE_LABELS, Role
 from consult.accounts.guards import requires, signed_in, viewer_of

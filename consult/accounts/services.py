@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from consult import audit, db
-from consult.accounts import passwords
+import consult.accounts.passwords as passwords
 from consult.accounts.domain import (
     AccountInputError,
     Viewer,

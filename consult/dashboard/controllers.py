@@ -15,10 +15,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
-from consult.dashboard import domain
-from consult.dashboard import services as svc
+import consult.dashboard.domain as domain
+import consult.dashboard.services as svc
 from consult.dashboard.domain import Stats, StatsFilters
-from consult.topics import services as topics_svc
+import consult.topics.services as topics_svc
 from consult.topics.controllers import TOPIC_FILTERS, only_mine
 from consult.topics.domain import DEFAULT_THRESHOLD, STATE_LABELS, TopicState
 from consult.topics.services import TopicFilters

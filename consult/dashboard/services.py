@@ -15,7 +15,7 @@ from datetime import date
 
 from consult import db
 from consult.accounts.tables import Category, Grid
-from consult.dashboard import domain
+import consult.dashboard.domain as domain
 from consult.dashboard.domain import (
     CategoryGridCount,
     CategorySatisfaction,

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from consult.roles import ROLE_LABELS, Role
 from consult.accounts.guards import requires, signed_in, viewer_of
 from consult.accounts.services import grid_choices
-from consult.notifications import services
+import consult.notifications.services as services
 from consult.notifications.domain import KIND_LABELS, KINDS, Kind, NotificationInputError, render_message
 from consult.web.forms import field_errors, form_data, safe_next
 from consult.web.i18n import gettext as _

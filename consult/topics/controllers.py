@@ -27,8 +27,8 @@ from markupsafe import Markup, escape
 from consult.accounts.domain import Viewer
 from consult.accounts.guards import requires, viewer_of
 from consult.cache import RevisionCache, content_revision
-from consult.topics import domain
-from consult.topics import services as svc
+import consult.topics.domain as domain
+import consult.topics.services as svc
 from consult.topics.domain import (
     ACTION_LABELS,
     N_,
@@ -44,7 +44,7 @@ from consult.topics.domain import (
 )
 from consult.web.forms import form_data, id_text_or_blank
 from consult.web.i18n import gettext as _
-from consult.web import i18n
+import consult.web.i18n as i18n
 from consult.web.templating import fill_csrf, flash, is_htmx, redirect, render, shared_fragment
 
 log = logging.getLogger("consult.topics")

@@ -15,7 +15,7 @@ from datetime import timedelta
 from consult.accounts.services import load_viewer
 from consult.accounts.tables import User
 from consult.accounts.demo import load_base_places
-from consult.topics import services as svc
+import consult.topics.services as svc
 from consult.topics.domain import Action
 from consult.topics.tables import Topic
 

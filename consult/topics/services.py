@@ -52,7 +52,7 @@ from consult.accounts.tables import Category, Grid, User
 from consult.messages import NotFound, Refusal
 from consult.notifications.domain import Kind as NoticeKind
 from consult.notifications.services import notify
-from consult.topics import domain
+import consult.topics.domain as domain
 from consult.topics.domain import (
     N_,
     Action,

@@ -17,7 +17,8 @@ from markupsafe import Markup
 
 from consult.accounts.guards import requires, viewer_of
 from consult.cache import RevisionCache
-from consult.voting import counting, services
+import consult.voting.counting as counting
+import consult.voting.services as services
 from consult.voting.domain import MESSAGES, Choice, VoteRuleError, VoteState, allowed_actions, validate_ballot
 from consult.voting.labels import (
     ACTION_LABELS,
@@ -33,7 +34,7 @@ from consult.voting.labels import (
 )
 from consult.web.forms import field_errors, form_data
 from consult.web.i18n import gettext as _
-from consult.web import i18n
+import consult.web.i18n as i18n
 from consult.web.templating import flash, redirect, render, shared_fragment
 
 STAFF = ("staff", "admin")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from consult.accounts.services import create_user, load_viewer
 from consult.accounts.tables import User
 from consult.accounts.demo import DEMO_PASSWORD, load_base_places
-from consult.voting import services
+import consult.voting.services as services
 from consult.voting.tables import Candidate, Vote
 
 # More representatives, so that each weight in the secret demo vote is held by at least 3.

@@ -32,7 +32,7 @@ from consult.accounts.tables import User
 from consult.messages import NotFound, Refusal
 from consult.notifications.domain import Kind as NoticeKind
 from consult.notifications.services import notify
-from consult.voting import counting
+import consult.voting.counting as counting
 from consult.voting.domain import (
     CONTROL_MESSAGE,
     Action,

@@ -25,7 +25,7 @@ from litestar.template.config import TemplateConfig
 from litestar.utils.scope.state import ScopeState
 
 from consult.settings import BASE_DIR
-from consult.web import i18n
+import consult.web.i18n as i18n
 
 SHANGHAI_OFFSET_HOURS = 8
 _SHANGHAI = timezone(timedelta(hours=SHANGHAI_OFFSET_HOURS))
