@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from fractions import Fraction
 
+from consult.numbers import percent_text
 from consult.topics.domain import satisfaction_rate
 
 SHANGHAI = timezone(timedelta(hours=8))
@@ -166,11 +167,12 @@ class Stats:
     most_seconded_open: list[SecondedTopic] = field(default_factory=list)
 
 
-def percent(part: int | Fraction, whole: int = 1, digits: int = 1) -> float | None:
-    """``part / whole`` as a percentage rounded to ``digits``; None when ``whole`` is 0."""
+def percent(part: int | Fraction, whole: int = 1) -> float | None:
+    """``part / whole`` as a percentage rounded half up to 0.1 (the number the page shows,
+    ``numbers.percent_text``, as a JSON number); None when ``whole`` is 0."""
     if not whole:
         return None
-    return round(float(Fraction(part) / whole * 100), digits)
+    return float(percent_text(Fraction(part) / whole, fixed=True))
 
 
 def rate_percent(satisfied: int, basic: int, unsatisfied: int) -> float | None:
