@@ -156,8 +156,8 @@ def cmd_user_add(args) -> int:
     try:
         user_id = asyncio.run(run())
     except AccountInputError as exc:
-        for name, (message, params) in exc.errors.items():
-            print(f"consult: {name}: {message.format(**params)}", file=sys.stderr)
+        for name, error in exc.errors.items():
+            print(f"consult: {name}: {error.message.format(**error.params)}", file=sys.stderr)
         return USAGE_EXIT
     except Refusal as exc:
         print(f"consult: {exc}", file=sys.stderr)

@@ -18,13 +18,13 @@ from litestar.response import Template
 import consult.dashboard.domain as domain
 import consult.dashboard.services as svc
 from consult.dashboard.domain import Stats, StatsFilters
+from consult.fields import MAX_ID
 import consult.topics.services as topics_svc
 from consult.topics.controllers import TOPIC_FILTERS, only_mine
 from consult.topics.domain import DEFAULT_THRESHOLD, STATE_LABELS, TopicState
 from consult.topics.services import TopicFilters
 from consult.web.i18n import gettext as _
 from consult.web.i18n import get_locale
-from consult.web.forms import MAX_ID
 from consult.web.templating import render
 
 CSV_MAX_ROWS = 100_000

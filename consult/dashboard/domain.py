@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from fractions import Fraction
 
+from consult.fields import bounded_integer, row_id
 from consult.numbers import percent_text
 from consult.topics.domain import satisfaction_rate
 
@@ -47,20 +48,15 @@ class StatsFilters:
     @classmethod
     def parse(cls, year: object = None, grid: object = None) -> StatsFilters:
         """From query-string values; anything unusable is ignored, not an error."""
-        return cls(year=_int_in(year, MIN_YEAR, MAX_YEAR), grid=_int_in(grid, 1, 2**31 - 1))
+        return cls(year=_usable(bounded_integer(year, MIN_YEAR, MAX_YEAR)), grid=_usable(row_id(grid)))
 
     def params(self) -> dict:
         return {"year": self.year or "", "grid": self.grid or ""}
 
 
-def _int_in(value: object, low: int, high: int) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        return None
-    return number if low <= number <= high else None
+def _usable(parsed: tuple[int | None, object]) -> int | None:
+    number, error = parsed
+    return None if error is not None else number
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
