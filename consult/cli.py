@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import sys
 
+from consult.roles import Role
+
 USAGE_EXIT = 2
 
 
@@ -35,7 +37,7 @@ def build_parser() -> Parser:
     add = user_sub.add_parser("add", help="create a user; the password is read from standard input")
     add.add_argument("name")
     add.add_argument("--role", action="append", default=[], dest="roles",
-                     choices=["resident", "party_member", "committee", "representative", "staff", "admin"])
+                     choices=[role.value for role in Role])
     add.add_argument("--display-name", default=None)
     add.add_argument("--grid", type=int, default=None, help="grid id")
 

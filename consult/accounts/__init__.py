@@ -1,5 +1,5 @@
 """Accounts: sign-in, sessions, registration and role requests, the admin's people pages."""
 
-from consult.accounts.controllers import periodic, route_handlers
+from consult.accounts.pages import periodic, route_handlers
 
 __all__ = ["periodic", "route_handlers"]

@@ -16,7 +16,7 @@ from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
 import consult.dashboard.domain as domain
-import consult.dashboard.services as svc
+import consult.dashboard.queries as svc
 from consult.dashboard.domain import Stats, StatsFilters
 from consult.fields import MAX_ID
 import consult.topics.services as topics_svc
