@@ -4,7 +4,6 @@ fails here (and names what changed) instead of in production."""
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import queue
 import threading
@@ -16,6 +15,7 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 
 from consult import sqlite_pool
 from consult.sqlite_pool import POOL_SIZE, PooledSQLiteEngine
+from tests.conftest import run as run_async
 
 
 def _params(fn) -> list[str]:
@@ -55,7 +55,7 @@ def test_aiosqlite_worker_runs_a_queued_function_without_a_reply_future():
         with pytest.raises(ValueError):
             await conn._execute(lambda: None)  # closed: refused like aiosqlite's own
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_piccolo_sqlite_engine_internals():
@@ -99,7 +99,7 @@ def test_pool_reuses_connections_with_one_thread_hop_per_query(tmp_path):
         assert engine._idle == []
         assert engine._keep == POOL_SIZE == 16
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_pooled_transaction_commits_rolls_back_and_nests(tmp_path):
@@ -120,4 +120,4 @@ def test_pooled_transaction_commits_rolls_back_and_nests(tmp_path):
         assert len(engine._idle) == 1  # the transaction's connection went back to the pool
         await engine.close_idle()
 
-    asyncio.run(run())
+    run_async(run())
