@@ -99,11 +99,10 @@ async def login(request: Request) -> Any:
 @post("/auth/logout", name="accounts:logout")
 async def logout(request: Request) -> Redirect:
     request.clear_session()
-    return redirect("/")
+    return redirect(url("web:home"))
 
 
-@get("/account", name="accounts:account", guards=[signed_in])
-async def account(request: Request) -> Template:
+async def _account_page(request: Request, errors: dict[str, str], status_code: int = 200) -> Template:
     viewer = viewer_of(request)
     return render(
         request,
@@ -112,9 +111,15 @@ async def account(request: Request) -> Template:
             "requests": await services.pending_requests_of(viewer.id),
             "requestable": [(r.value, _(ROLE_LABELS[r])) for r in REQUESTABLE_ROLES if r.value not in viewer.granted],
             "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role},
-            "errors": {},
+            "errors": errors,
         },
+        status_code=status_code,
     )
+
+
+@get("/account", name="accounts:account", guards=[signed_in])
+async def account(request: Request) -> Template:
+    return await _account_page(request, {})
 
 
 @post("/account/password", name="accounts:change_password", guards=[signed_in])
@@ -124,17 +129,7 @@ async def change_password(request: Request) -> Any:
     try:
         await services.change_password(viewer.id, form.get("current", ""), form.get("new", ""), form.get("new2", ""))
     except AccountInputError as exc:
-        return render(
-            request,
-            "accounts/account.html",
-            {
-                "requests": await services.pending_requests_of(viewer.id),
-                "requestable": [(r.value, _(ROLE_LABELS[r])) for r in REQUESTABLE_ROLES if r.value not in viewer.granted],
-                "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role},
-                "errors": field_errors(exc.errors),
-            },
-            status_code=400,
-        )
+        return await _account_page(request, field_errors(exc.errors), status_code=400)
     flash(request, _("Your password is changed."))
     return redirect(url("accounts:account"))
 
