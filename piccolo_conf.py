@@ -5,7 +5,7 @@ consult.db.use_database() replaces DB at run time (tests, `consult --database`).
 
 from piccolo.conf.apps import AppRegistry
 
-from consult.db import make_engine
+from consult.engines import make_engine
 from consult.settings import database_url
 
 DB = make_engine(database_url())

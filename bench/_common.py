@@ -78,6 +78,12 @@ class Workspace:
         return subprocess.run([CONSULT, *args], env=self.env, cwd=self.dir, capture_output=True, text=True,
                               timeout=timeout, input=input, check=True)
 
+    def scale(self, topics: int, timeout: float = 1200) -> subprocess.CompletedProcess:
+        """The demo community, then ``topics`` generated topics (bench/scale.py) in this workspace's database."""
+        self.consult("demo", timeout=timeout)
+        return subprocess.run([sys.executable, str(ROOT / "bench" / "scale.py"), "--scale", str(topics)],
+                              env=self.env, cwd=self.dir, capture_output=True, text=True, timeout=timeout, check=True)
+
     def cleanup(self) -> None:
         if not self.keep:
             shutil.rmtree(self.dir, ignore_errors=True)

@@ -19,13 +19,13 @@ async def main(args: list[str]) -> None:
     await db.prepare_engine()
     try:
         if args[0] == "vote":
-            from consult.scale import bench_vote
+            from scale import bench_vote
 
             print(json.dumps(await bench_vote(int(args[1]), args[2])))
         else:
             from consult.accounts import passwords
-            from consult.demo import DEMO_PASSWORD, load_base_places
-            from consult.scale import BulkWriter, ensure_accounts
+            from consult.accounts.demo import DEMO_PASSWORD, load_base_places
+            from scale import BulkWriter, ensure_accounts
 
             places = await load_base_places()
             async with BulkWriter() as w:

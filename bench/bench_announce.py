@@ -47,7 +47,7 @@ async def _seed(users: int) -> tuple[object, list[int]]:
     """Places, one staff sender and `users` residents (set-based: one INSERT ... SELECT each)."""
     from consult.accounts.services import create_user, load_viewer
     from consult.accounts.tables import User
-    from consult.demo import load_base_places
+    from consult.accounts.demo import load_base_places
 
     places = await load_base_places()
     grids = places["grids"]

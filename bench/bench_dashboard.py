@@ -133,7 +133,7 @@ def main() -> int:
         db.use_database(url)
         t0 = time.perf_counter()
         db.migrate_sync()
-        from consult.demo import load_base_places
+        from consult.accounts.demo import load_base_places
 
         asyncio.run(load_base_places())
         t1 = time.perf_counter()
@@ -183,7 +183,7 @@ def main() -> int:
                 print(f"{label:46} {p50:8.1f} {p99:8.1f} {top:8.1f}{mark}" + (f"  (n={n})" if n != args.requests else ""))
 
         # each figure's query alone (no HTTP), for where the time goes
-        from consult.dashboard import services as svc
+        import consult.dashboard.queries as svc
         from consult.dashboard.domain import StatsFilters
 
         async def figures() -> list[tuple[str, float]]:

@@ -4,7 +4,7 @@
     python bench/http_load.py --engine postgres     # PostgreSQL, 2 workers, sessions in the database
     python bench/http_load.py --engine both
 
-For each configuration it generates the scale data (`consult demo --scale N`) into a fresh
+For each configuration it generates the scale data (`consult demo`, then `bench/scale.py --scale N`) into a fresh
 database, starts `consult serve`, and drives with `wrk` (Debian: apt-get install wrk), at 32
 connections: /healthz, the public topic list, a topic page with 100 comments and a published
 vote's result page, first as a visitor (no cookie at all, like a first visit: each response
@@ -82,7 +82,7 @@ def bench_config(engine: str, workers: int, topics: int, seconds: int, connectio
     rows: list[dict] = []
     try:
         started = time.perf_counter()
-        out = ws.consult("demo", "--scale", str(topics)).stdout
+        out = ws.scale(topics).stdout
         print(f"[{engine}] data: {out.strip().splitlines()[-1]} (whole command {time.perf_counter() - started:.1f} s)")
         busy = query(ws, "SELECT topic FROM topic_comment GROUP BY topic HAVING COUNT(*) = 100 ORDER BY topic LIMIT 1")
         vote = query(ws, "SELECT v.id FROM vote v WHERE v.state = 'published' ORDER BY "

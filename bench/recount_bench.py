@@ -82,14 +82,14 @@ async def db_tally(ws: Workspace, n_ballots: int, n_candidates: int, seats: int)
     await db.prepare_engine()
     try:
         await db.migrate()
-        from consult.scale import BulkWriter, ensure_accounts, write_vote
+        from scale import BulkWriter, ensure_accounts, write_vote
 
         t = time.perf_counter()
         rng = random.Random(3)
         async with BulkWriter() as w:
             grid = await w.fetchval("SELECT COALESCE(MIN(id), 0) FROM grid")
             if not grid:
-                from consult.demo import load_base_places
+                from consult.accounts.demo import load_base_places
 
                 grid = (await load_base_places())["grids"][0]
             reps = await ensure_accounts(w, "tally_rep", n_ballots, ["representative"], [grid], "x", rng)

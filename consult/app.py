@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
-from pathlib import Path
 
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
@@ -16,31 +14,30 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
-from consult import db
+from consult import accounts, dashboard, db, notifications, topics, voting, web
 from consult.accounts import passwords
 from consult.accounts.guards import viewer_middleware
 from consult.accounts.services import LoginLimiter
 from consult.accounts.sessions import ConsultSessionConfig, make_store
+from consult.fields import is_id
 from consult.settings import Settings, load_settings
 from consult.web import i18n
 from consult.web.errors import EXCEPTION_HANDLERS
-from consult.web.forms import is_id, refuse_nul
+from consult.web.forms import refuse_nul
 from consult.web.middleware import LocaleMiddleware, security_headers
 from consult.web.templating import template_config, use_routes
 
-# Each feature module exports `route_handlers`; optionally `exception_handlers` (a dict
-# merged into the app's) and `periodic` (a list of (seconds, async function) run in the
-# background while the server runs, e.g. closing evaluation windows that have ended).
-FEATURES = [
-    "consult.web.pages",
-    "consult.accounts.controllers",
-    "consult.notifications.controllers",
-    "consult.dashboard.controllers",
+# Every feature's routes, and the jobs run in the background while the server runs (seconds
+# between runs, async function): deleting expired sessions, closing evaluation windows.
+ROUTE_HANDLERS = [
+    *web.route_handlers,
+    *accounts.route_handlers,
+    *notifications.route_handlers,
+    *dashboard.route_handlers,
+    *topics.route_handlers,
+    *voting.route_handlers,
 ]
-OPTIONAL_FEATURES = [
-    "consult.topics",
-    "consult.voting",
-]
+PERIODIC = [*accounts.periodic, *topics.periodic]
 
 log = logging.getLogger("consult")
 
@@ -56,17 +53,6 @@ async def check_request_input(request: Request) -> None:
     refuse_nul(v for _k, v in request.query_params.multi_items())
 
 
-def _feature_modules():
-    modules = [importlib.import_module(name) for name in FEATURES]
-    for name in OPTIONAL_FEATURES:
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return modules
-
-
 async def _every(seconds: int, job) -> None:
     while True:
         await asyncio.sleep(seconds)
@@ -80,59 +66,20 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool = True) 
     settings = settings or load_settings()
     passwords.configure(settings.argon2_profile)
     i18n.load_catalogs(settings.locale_dir)
-
     store = make_store(settings.redis_url)
-    session_config = ConsultSessionConfig(
-        store="sessions",
-        key="session",
-        session_id_bytes=32,
-        max_age=settings.session_absolute_seconds,
-        httponly=True,
-        samesite="lax",
-        secure=settings.production,
-    )
-    csrf_config = CSRFConfig(
-        secret=settings.secret_key,
-        cookie_name="csrftoken",
-        cookie_secure=settings.production,
-        cookie_samesite="lax",
-        header_name="x-csrftoken",
-    )
-    modules = _feature_modules()
-    handlers = []
-    exception_handlers = dict(EXCEPTION_HANDLERS)
-    periodic = []
-    for module in modules:
-        handlers.extend(module.route_handlers)
-        exception_handlers.update(getattr(module, "exception_handlers", {}))
-        periodic.extend(getattr(module, "periodic", []))
-    handlers.append(create_static_files_router(path="/static", directories=[settings.static_dir], name="static"))
-
-    tasks: list[asyncio.Task] = []
-
-    async def on_startup(app: Litestar) -> None:
-        if manage_engine:
-            await db.prepare_engine()
-            for seconds, job in periodic:
-                tasks.append(asyncio.create_task(_every(seconds, job)))
-
-    async def on_shutdown(app: Litestar) -> None:
-        for task in tasks:
-            task.cancel()
-        if manage_engine:
-            await db.close_engine()
-
+    on_startup, on_shutdown = _lifespan(manage_engine)
     app = Litestar(
-        route_handlers=handlers,
+        route_handlers=[*ROUTE_HANDLERS, create_static_files_router(
+            path="/static", directories=[settings.static_dir], name="static")],
         middleware=[
             DefineMiddleware(LocaleMiddleware),
-            session_config.middleware,
+            _session_config(settings).middleware,
             viewer_middleware(settings.session_idle_seconds, settings.session_absolute_seconds),
         ],
-        csrf_config=csrf_config,
+        csrf_config=_csrf_config(settings),
         stores={"sessions": store.with_namespace("sessions"), "login": store.with_namespace("login")},
         template_config=template_config(),
-        exception_handlers=exception_handlers,
+        exception_handlers=EXCEPTION_HANDLERS,
         before_send=[security_headers(settings.production)],
         before_request=check_request_input,
         openapi_config=OpenAPIConfig(
@@ -155,3 +102,44 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool = True) 
         window_seconds=settings.login_lockout_seconds,
     )
     return app
+
+
+def _session_config(settings: Settings) -> ConsultSessionConfig:
+    return ConsultSessionConfig(
+        store="sessions",
+        key="session",
+        session_id_bytes=32,
+        max_age=settings.session_absolute_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=settings.production,
+    )
+
+
+def _csrf_config(settings: Settings) -> CSRFConfig:
+    return CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="csrftoken",
+        cookie_secure=settings.production,
+        cookie_samesite="lax",
+        header_name="x-csrftoken",
+    )
+
+
+def _lifespan(manage_engine: bool):
+    """The start-up and shutdown hooks: the engine (unless the caller manages it) and the periodic jobs."""
+    tasks: list[asyncio.Task] = []
+
+    async def on_startup(app: Litestar) -> None:
+        if manage_engine:
+            await db.prepare_engine()
+            for seconds, job in PERIODIC:
+                tasks.append(asyncio.create_task(_every(seconds, job)))
+
+    async def on_shutdown(app: Litestar) -> None:
+        for task in tasks:
+            task.cancel()
+        if manage_engine:
+            await db.close_engine()
+
+    return on_startup, on_shutdown

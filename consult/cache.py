@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Hashable
 
+from consult import db
+
 _MISSING = object()
 
 
@@ -89,17 +91,18 @@ def clear_all() -> None:
         cache.clear()
 
 
+db.on_switch.append(clear_all)
+
+
 async def content_revision() -> int | None:
     """The current content revision: read it BEFORE reading the data you cache under it.
 
     None inside a transaction: what it reads may still be rolled back, and a rolled-back
     bump would hand its number to the next commit with other data."""
-    from consult.db import engine
-
-    db = engine()
-    if db.current_transaction.get() is not None:
+    engine = db.engine()
+    if engine.current_transaction.get() is not None:
         return None
-    rows = await db.run_querystring(_REVISION_QUERY)
+    rows = await engine.run_querystring(_REVISION_QUERY)
     return int(rows[0]["value"])
 
 

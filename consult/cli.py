@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import sys
 
+from consult.roles import Role
+
 USAGE_EXIT = 2
 
 
@@ -28,15 +30,14 @@ def build_parser() -> Parser:
 
     sub.add_parser("migrate", help="apply database migrations")
 
-    demo = sub.add_parser("demo", help="load the demo community (idempotent)")
-    demo.add_argument("--scale", type=int, default=0, help="also generate N extra topics for load tests")
+    sub.add_parser("demo", help="load the demo community (idempotent; load-test data: bench/scale.py)")
 
     user = sub.add_parser("user", help="manage users")
     user_sub = user.add_subparsers(dest="user_command", required=True, parser_class=Parser)
     add = user_sub.add_parser("add", help="create a user; the password is read from standard input")
     add.add_argument("name")
     add.add_argument("--role", action="append", default=[], dest="roles",
-                     choices=["resident", "party_member", "committee", "representative", "staff", "admin"])
+                     choices=[role.value for role in Role])
     add.add_argument("--display-name", default=None)
     add.add_argument("--grid", type=int, default=None, help="grid id")
 
@@ -122,7 +123,7 @@ def cmd_demo(args) -> int:
         await _prepare(settings)
         from consult.demo import load_demo
 
-        print(await load_demo(scale=args.scale))
+        print(await load_demo())
         from consult import db
 
         await db.close_engine()
@@ -157,8 +158,8 @@ def cmd_user_add(args) -> int:
     try:
         user_id = asyncio.run(run())
     except AccountInputError as exc:
-        for name, (message, params) in exc.errors.items():
-            print(f"consult: {name}: {message.format(**params)}", file=sys.stderr)
+        for name, error in exc.errors.items():
+            print(f"consult: {name}: {error.message.format(**error.params)}", file=sys.stderr)
         return USAGE_EXIT
     except Refusal as exc:
         print(f"consult: {exc}", file=sys.stderr)

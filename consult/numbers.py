@@ -16,12 +16,13 @@ def _half_up(value: Fraction) -> int:
     return (value + _HALF).__floor__()
 
 
-def percent_text(share: Fraction | int) -> str:
+def percent_text(share: Fraction | int, *, fixed: bool = False) -> str:
     """A share (0..1) as a percentage: a whole percentage as is ("50"), else one decimal
-    rounded half up ("33.3"); a share that rounds to a whole shows no decimal ("12")."""
+    rounded half up ("33.3"); a share that rounds to a whole shows no decimal ("12").
+    ``fixed``: always one decimal ("50.0", as the dashboard's figures show)."""
     tenths = _half_up(Fraction(share) * 1000)
     whole, tenth = divmod(tenths, 10)
-    return f"{whole}.{tenth}" if tenth else str(whole)
+    return f"{whole}.{tenth}" if tenth or fixed else str(whole)
 
 
 def percent_value(part: int | Fraction, whole: int = 1) -> Fraction | None:

@@ -114,7 +114,7 @@ def app(settings):
 @pytest.fixture(scope="module")
 def community(app):
     """The demo community's places and categories (no demo users)."""
-    from consult.demo import load_base_places
+    from consult.accounts.demo import load_base_places
 
     return run(load_base_places())
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
+from consult.fields import FieldError, FormErrors, InputError, field_error, has_control, row_id
 from consult.messages import N_
 from consult.roles import Role, effective_roles
 
@@ -27,12 +27,26 @@ def can_grant(granter_roles: frozenset[str], role: str) -> bool:
     return role in allowed
 
 
-class AccountInputError(ValueError):
-    """Bad input for an account form: `errors` maps field -> (message template, params)."""
+# Every account form's messages, by error code.
+ACCOUNT_MESSAGES = {
+    "username": N_("User name: 3 to 32 letters, digits, dot, dash or underscore."),
+    "username_taken": N_("This user name is taken."),
+    "display_name": N_("Display name must be 1 to 40 characters."),
+    "password_length": N_("Password must be {min} to {max} characters long."),
+    "passwords_differ": N_("The two passwords do not match."),
+    "wrong_password": N_("The current password is not right."),
+    "grid": N_("Choose your grid from the list."),
+    "role": N_("Choose a role from the list."),
+    "note": N_("The note may be at most 500 characters."),
+}
 
-    def __init__(self, errors: dict[str, tuple[str, dict]]):
-        super().__init__("; ".join(m for m, _ in errors.values()))
-        self.errors = errors
+
+def account_error(code: str, **params) -> FieldError:
+    return field_error(code, ACCOUNT_MESSAGES, **params)
+
+
+class AccountInputError(InputError):
+    """Bad input for an account form: `errors` maps field -> FieldError."""
 
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
@@ -40,15 +54,27 @@ PASSWORD_MIN, PASSWORD_MAX = 8, 128
 
 
 def has_control_chars(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\t\r" for ch in text)
+    """A control character other than newline, tab or carriage return."""
+    return has_control(text.replace("\r", ""), multiline=True)
 
 
-def check_password(password: str, errors: dict, field_name: str = "password") -> None:
+def check_password(password: str, errors: FormErrors, field_name: str = "password") -> None:
     if not (PASSWORD_MIN <= len(password) <= PASSWORD_MAX):
-        errors[field_name] = (
-            N_("Password must be {min} to {max} characters long."),
-            {"min": PASSWORD_MIN, "max": PASSWORD_MAX},
-        )
+        errors.add(field_name, account_error("password_length", min=PASSWORD_MIN, max=PASSWORD_MAX))
+
+
+def check_new_password(password: str, again: str, errors: FormErrors, name: str = "password",
+                       again_name: str = "password2") -> None:
+    """A new password: long enough, and typed the same way twice."""
+    check_password(password or "", errors, name)
+    if password != again and name not in errors.errors:
+        errors.add(again_name, account_error("passwords_differ"))
+
+
+def username_field(value: str | None) -> tuple[str, FieldError | None]:
+    """The user name as stored (user names are case-insensitive: stored lower-case)."""
+    username = (value or "").strip().lower()
+    return username, None if USERNAME_RE.match(username) else account_error("username")
 
 
 @dataclass(frozen=True)
@@ -62,39 +88,28 @@ class Registration:
 def validate_registration(
     username: str, display_name: str, password: str, password2: str, grid_id: str, grid_ids: set[int]
 ) -> Registration:
-    errors: dict[str, tuple[str, dict]] = {}
-    username = (username or "").strip().lower()  # user names are case-insensitive: stored lower-case
+    errors = FormErrors()
+    username, error = username_field(username)
+    errors.add("username", error)
     display_name = (display_name or "").strip()
-    if not USERNAME_RE.match(username):
-        errors["username"] = (
-            N_("User name: 3 to 32 letters, digits, dot, dash or underscore."),
-            {},
-        )
     if not (1 <= len(display_name) <= 40) or has_control_chars(display_name):
-        errors["display_name"] = (N_("Display name must be 1 to 40 characters."), {})
-    check_password(password or "", errors)
-    if password != password2 and "password" not in errors:
-        errors["password2"] = (N_("The two passwords do not match."), {})
-    try:
-        gid = int(grid_id)
-    except (TypeError, ValueError):
-        gid = -1
+        errors.add("display_name", account_error("display_name"))
+    check_new_password(password, password2, errors)
+    gid, _error = row_id(grid_id)
     if gid not in grid_ids:
-        errors["grid_id"] = (N_("Choose your grid from the list."), {})
-    if errors:
-        raise AccountInputError(errors)
+        errors.add("grid_id", account_error("grid"))
+    errors.raise_if_any(AccountInputError)
     return Registration(username, display_name, password, gid)
 
 
 def validate_role_request(role: str, note: str) -> tuple[str, str]:
-    errors: dict[str, tuple[str, dict]] = {}
+    errors = FormErrors()
     if role not in {r.value for r in REQUESTABLE_ROLES}:
-        errors["role"] = (N_("Choose a role from the list."), {})
+        errors.add("role", account_error("role"))
     note = (note or "").strip()
     if len(note) > 500 or has_control_chars(note):
-        errors["note"] = (N_("The note may be at most 500 characters."), {})
-    if errors:
-        raise AccountInputError(errors)
+        errors.add("note", account_error("note"))
+    errors.raise_if_any(AccountInputError)
     return role, note
 
 

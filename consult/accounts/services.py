@@ -7,16 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from consult import audit, db
-from consult.accounts import passwords
+import consult.accounts.passwords as passwords
 from consult.accounts.domain import (
     AccountInputError,
     Viewer,
+    account_error,
     can_grant,
+    check_new_password,
     check_password,
+    username_field,
     validate_registration,
     validate_role_request,
 )
 from consult.accounts.tables import Grid, RoleRequest, User, UserRole
+from consult.fields import FormErrors
 from consult.messages import N_, NotFound, RateLimited, Refusal
 from consult.roles import Role
 
@@ -65,18 +69,22 @@ async def register(username, display_name, password, password2, grid_id) -> int:
     reg = validate_registration(username, display_name, password, password2, grid_id, grids)
     password_hash = passwords.hash_password(reg.password)
     async with db.transaction():
-        taken = await User.exists().where(User.username == reg.username)
-        if taken:
-            raise AccountInputError({"username": (N_("This user name is taken."), {})})
         user = User(
             username=reg.username,
             display_name=reg.display_name,
             password_hash=password_hash,
             grid=reg.grid_id,
         )
-        await user.save()
+        await _insert_user(user)
         await audit.record(user.id, "account.register", "user", user.id, username=reg.username)
     return user.id
+
+
+async def _insert_user(user: User) -> None:
+    """Insert a new account; a taken user name (checked, or caught from the unique index
+    under a race) is an input error on the user name."""
+    taken = AccountInputError({"username": account_error("username_taken")})
+    await db.insert_once(user, User.exists().where(User.username == user.username), taken)
 
 
 @dataclass
@@ -140,14 +148,11 @@ async def change_password(user_id: int, current: str, new: str, new2: str) -> No
     row = await User.select(User.password_hash).where(User.id == user_id).first()
     if row is None:
         raise NotFound(N_("No such user."))
-    errors: dict = {}
+    errors = FormErrors()
     if not passwords.verify_password(row["password_hash"], current or ""):
-        errors["current"] = (N_("The current password is not right."), {})
-    check_password(new or "", errors, "new")
-    if new != new2 and "new" not in errors:
-        errors["new2"] = (N_("The two passwords do not match."), {})
-    if errors:
-        raise AccountInputError(errors)
+        errors.add("current", account_error("wrong_password"))
+    check_new_password(new, new2, errors, "new", "new2")
+    errors.raise_if_any(AccountInputError)
     async with db.transaction():
         await User.update(
             {User.password_hash: passwords.hash_password(new), User.must_change_password: False}
@@ -282,21 +287,16 @@ async def create_user(
     username: str, password: str, roles: list[str], display_name: str | None = None, grid_id: int | None = None,
     must_change_password: bool = False, actor_id: int | None = None,
 ) -> int:
-    errors: dict = {}
+    errors = FormErrors()
     check_password(password, errors)
-    if errors:
-        raise AccountInputError(errors)
-    from consult.accounts.domain import USERNAME_RE
-
-    username = username.strip().lower()
-    if not USERNAME_RE.match(username):
-        raise AccountInputError({"username": (N_("User name: 3 to 32 letters, digits, dot, dash or underscore."), {})})
+    errors.raise_if_any(AccountInputError)
+    username, error = username_field(username)
+    if error is not None:
+        raise AccountInputError({"username": error})
     for role in roles:
         if role not in {r.value for r in Role}:
             raise Refusal(N_("Unknown role: {role}."), status_code=400, role=role)
     async with db.transaction():
-        if await User.exists().where(User.username == username):
-            raise AccountInputError({"username": (N_("This user name is taken."), {})})
         user = User(
             username=username,
             display_name=display_name or username,
@@ -305,7 +305,7 @@ async def create_user(
             residency_verified=Role.resident in roles,
             must_change_password=must_change_password,
         )
-        await user.save()
+        await _insert_user(user)
         for role in roles:
             await UserRole.insert(UserRole(user=user.id, role=role, granted_by=actor_id))
         await audit.record(actor_id, "account.created", "user", user.id, username=username, roles=sorted(roles))

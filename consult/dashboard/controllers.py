@@ -11,15 +11,15 @@ from litestar import Request, get
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
-from consult.dashboard import domain
-from consult.dashboard import services as svc
+import consult.dashboard.domain as domain
+import consult.dashboard.queries as svc
 from consult.dashboard.domain import Stats, StatsFilters
+from consult.fields import MAX_ID
 from consult.topics.evaluation import DEFAULT_THRESHOLD
 from consult.topics.labels import STATE_LABELS
 from consult.topics.lifecycle import TopicState
 from consult.web.i18n import gettext as _
 from consult.web.i18n import get_locale
-from consult.web.forms import MAX_ID
 from consult.web.templating import render
 
 

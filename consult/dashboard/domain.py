@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from fractions import Fraction
 
+from consult.fields import bounded_integer, row_id
+from consult.numbers import percent_text
 from consult.topics.evaluation import satisfaction_rate
 
 SHANGHAI = timezone(timedelta(hours=8))
@@ -46,20 +48,15 @@ class StatsFilters:
     @classmethod
     def parse(cls, year: object = None, grid: object = None) -> StatsFilters:
         """From query-string values; anything unusable is ignored, not an error."""
-        return cls(year=_int_in(year, MIN_YEAR, MAX_YEAR), grid=_int_in(grid, 1, 2**31 - 1))
+        return cls(year=_usable(bounded_integer(year, MIN_YEAR, MAX_YEAR)), grid=_usable(row_id(grid)))
 
     def params(self) -> dict:
         return {"year": self.year or "", "grid": self.grid or ""}
 
 
-def _int_in(value: object, low: int, high: int) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        return None
-    return number if low <= number <= high else None
+def _usable(parsed: tuple[int | None, object]) -> int | None:
+    number, error = parsed
+    return None if error is not None else number
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
@@ -166,11 +163,12 @@ class Stats:
     most_seconded_open: list[SecondedTopic] = field(default_factory=list)
 
 
-def percent(part: int | Fraction, whole: int = 1, digits: int = 1) -> float | None:
-    """``part / whole`` as a percentage rounded to ``digits``; None when ``whole`` is 0."""
+def percent(part: int | Fraction, whole: int = 1) -> float | None:
+    """``part / whole`` as a percentage rounded half up to 0.1 (the number the page shows,
+    ``numbers.percent_text``, as a JSON number); None when ``whole`` is 0."""
     if not whole:
         return None
-    return round(float(Fraction(part) / whole * 100), digits)
+    return float(percent_text(Fraction(part) / whole, fixed=True))
 
 
 def rate_percent(satisfied: int, basic: int, unsatisfied: int) -> float | None:

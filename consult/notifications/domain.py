@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import string
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Callable
 
+from consult.fields import FieldError, FormErrors, InputError, field_error, has_control, row_id
 from consult.messages import N_
 
 
@@ -42,17 +42,23 @@ MESSAGE_MAX = 300
 LINK_MAX = 300
 
 
-class NotificationInputError(ValueError):
-    """Bad input for a notification form: `errors` maps field -> (message template, params)."""
+# The announcement form's messages, by error code.
+ANNOUNCEMENT_MESSAGES = {
+    "title": N_("The title must be {min} to {max} characters."),
+    "body": N_("The text must be {min} to {max} characters."),
+    "target": N_("Choose exactly one audience: grids, a role, or everyone."),
+    "grid_ids": N_("Choose grids from the list."),
+    "role": N_("Choose a role from the list."),
+}
 
-    def __init__(self, errors: dict[str, tuple[str, dict]]):
-        super().__init__("; ".join(m for m, _ in errors.values()))
-        self.errors = errors
+
+class NotificationInputError(InputError):
+    """Bad input for a notification form: `errors` maps field -> FieldError."""
 
 
 def _has_control_chars(text: str, allow_newlines: bool = False) -> bool:
-    allowed = "\n\t\r" if allow_newlines else ""
-    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+    """A control character (newline, tab and carriage return allowed where ``allow_newlines``)."""
+    return has_control(text.replace("\r", "") if allow_newlines else text, multiline=allow_newlines)
 
 
 def check_link(link: str) -> str:
@@ -115,6 +121,10 @@ class AnnouncementDraft:
     target: Target
 
 
+def _error(code: str, **params) -> FieldError:
+    return field_error(code, ANNOUNCEMENT_MESSAGES, **params)
+
+
 def validate_announcement(
     title: str,
     body: str,
@@ -124,36 +134,31 @@ def validate_announcement(
     known_grids: set[int],
     known_roles: set[str],
 ) -> AnnouncementDraft:
-    errors: dict[str, tuple[str, dict]] = {}
+    errors = FormErrors()
     title = (title or "").strip()
     body = (body or "").strip().replace("\r\n", "\n")
     if not (TITLE_MIN <= len(title) <= TITLE_MAX) or _has_control_chars(title):
-        errors["title"] = (N_("The title must be {min} to {max} characters."), {"min": TITLE_MIN, "max": TITLE_MAX})
+        errors.add("title", _error("title", min=TITLE_MIN, max=TITLE_MAX))
     if not (BODY_MIN <= len(body) <= BODY_MAX) or _has_control_chars(body, allow_newlines=True):
-        errors["body"] = (N_("The text must be {min} to {max} characters."), {"min": BODY_MIN, "max": BODY_MAX})
+        errors.add("body", _error("body", min=BODY_MIN, max=BODY_MAX))
 
     grids: list[int] = []
     bad_grid = False
     for raw in grid_ids or []:
-        try:
-            gid = int(raw)
-        except (TypeError, ValueError):
-            bad_grid = True
-            continue
-        if gid not in known_grids:
+        gid, error = row_id(raw)
+        if error is not None or gid not in known_grids:
             bad_grid = True
         elif gid not in grids:
             grids.append(gid)
     role = (role or "").strip() or None
     chosen = sum((bool(grids) or bad_grid, role is not None, bool(everyone)))
     if chosen != 1:
-        errors["target"] = (N_("Choose exactly one audience: grids, a role, or everyone."), {})
+        errors.add("target", _error("target"))
     elif bad_grid:
-        errors["grid_ids"] = (N_("Choose grids from the list."), {})
+        errors.add("grid_ids", _error("grid_ids"))
     elif role is not None and role not in known_roles:
-        errors["role"] = (N_("Choose a role from the list."), {})
-    if errors:
-        raise NotificationInputError(errors)
+        errors.add("role", _error("role"))
+    errors.raise_if_any(NotificationInputError)
     return AnnouncementDraft(title, body, Target(tuple(sorted(grids)), role, bool(everyone)))
 
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from consult.accounts.services import load_viewer
 from consult.accounts.tables import User
-from consult.demo import load_base_places
+from consult.accounts.demo import load_base_places
 import consult.topics.clock as clock
 import consult.topics.commands as commands
 import consult.topics.discussion as discussion

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from consult.accounts.services import create_user, load_viewer
 from consult.accounts.tables import User
-from consult.demo import DEMO_PASSWORD, load_base_places
+from consult.accounts.demo import DEMO_PASSWORD, load_base_places
 import consult.voting.commands as commands
 import consult.voting.queries as queries
 from consult.voting.tables import Candidate, Vote

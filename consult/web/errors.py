@@ -15,7 +15,7 @@ from consult.accounts.guards import RoleRequired, SignInRequired
 from consult.messages import Refusal
 from consult.roles import ROLE_LABELS, Role
 from consult.web.i18n import gettext as _
-from consult.web.templating import render
+from consult.web.templating import render, url
 
 log = logging.getLogger("consult")
 
@@ -36,9 +36,10 @@ def sign_in_required(request: Request, exc: SignInRequired) -> Response:
     target = request.url.path
     if request.method != "GET":
         target = request.headers.get("referer-path") or _same_origin_referer(request) or target
-    response = Redirect(path="/auth/login?next=" + quote(target, safe="/"), status_code=303)
+    login = url("accounts:login_form") + "?next=" + quote(target, safe="/")
+    response = Redirect(path=login, status_code=303)
     if request.headers.get("hx-request"):
-        response.headers["HX-Redirect"] = "/auth/login?next=" + quote(target, safe="/")
+        response.headers["HX-Redirect"] = login
     return response
 
 
@@ -56,7 +57,7 @@ def role_required(request: Request, exc: RoleRequired) -> Response:
     if exc.reason == "password":
         message = _("Choose a new password before you continue.")
         if not _is_api(request) and request.method == "GET":
-            return Redirect(path="/account", status_code=303)
+            return Redirect(path=url("accounts:account"), status_code=303)
     elif exc.reason == "unverified":
         message = _("Your account is awaiting verification by community staff. Until then you can read but not write.")
     else:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from litestar import Request
 from litestar.exceptions import ClientException
 
+from consult.fields import FieldError, is_id
 from consult.web.i18n import gettext
-
-# Row ids are 32-bit integers on PostgreSQL (serial); a larger number names no row, and the
-# database drivers refuse to send it (asyncpg: int32 overflow, sqlite3: past int64).
-MAX_ID = 2**31 - 1
-
-
-def is_id(value: int) -> bool:
-    return 0 <= value <= MAX_ID
 
 
 def id_text_or_blank(text: str | None) -> str:
@@ -40,9 +35,10 @@ async def form_data(request: Request) -> dict[str, str]:
     return data
 
 
-def field_errors(errors: dict[str, tuple[str, dict]]) -> dict[str, str]:
-    """{field: (English template, params)} -> {field: translated message}."""
-    return {name: gettext(template, **params) for name, (template, params) in errors.items()}
+def field_errors(errors: Mapping[str, FieldError | tuple[str, dict]]) -> dict[str, str]:
+    """{field: FieldError} -> {field: translated message}. (A form not yet on consult.fields
+    may still give (English template, params) pairs: a FieldError ends with the same two.)"""
+    return {name: gettext(error[-2], **error[-1]) for name, error in errors.items()}
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -21,7 +21,7 @@ from litestar import Request
 from markupsafe import Markup
 
 from consult.cache import RevisionCache
-from consult.web import i18n
+import consult.web.i18n as i18n
 from consult.web.templating import ENVIRONMENT, fill_csrf
 
 _FRAGMENTS = RevisionCache("html_fragments", size=1024)

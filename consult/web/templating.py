@@ -10,6 +10,7 @@ import os
 from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,8 +25,9 @@ from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
 from litestar.utils.scope.state import ScopeState
 
+from consult.numbers import percent_text
 from consult.settings import BASE_DIR
-from consult.web import i18n
+import consult.web.i18n as i18n
 
 SHANGHAI_OFFSET_HOURS = 8
 _SHANGHAI = timezone(timedelta(hours=SHANGHAI_OFFSET_HOURS))
@@ -96,8 +98,16 @@ def make_environment() -> Environment:
         query=_query,
         url=url,
     )
-    env.filters.update(dt=_fmt_datetime, d=_fmt_date, money=_fmt_money)
+    env.filters.update(dt=_fmt_datetime, d=_fmt_date, money=_fmt_money, percent=_fmt_percent)
     return env
+
+
+def _fmt_percent(value: float | None) -> str:
+    """A percentage figure (a JSON number such as 33.3, from dashboard.domain.percent) for
+    reading: "33.3%", "100.0%"; "—" for none. Exact: the number's decimal text, never a float sum."""
+    if value is None:
+        return "—"
+    return percent_text(Fraction(str(value)) / 100, fixed=True) + "%"
 
 
 # Stands for the CSRF field in HTML that is cached and shared between people; no user

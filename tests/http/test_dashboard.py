@@ -242,7 +242,7 @@ def test_grid_filter_and_both_filters(client, data):
 
 
 def test_sql_median_agrees_with_the_plain_median(data):
-    from consult.dashboard import services
+    from consult.dashboard import queries as services
     from consult.dashboard.domain import StatsFilters, median
 
     assert run(services.days_to_screening(StatsFilters())).median_days == median([0.5, 1, 2, 3, 4, 6, 10])

@@ -202,7 +202,7 @@ def test_apply_vote_outcome_inside_the_callers_transaction(topics, make_user):
 
 
 def test_demo_topics_cover_every_state_and_are_idempotent(app):
-    from consult.demo import load_base
+    from consult.accounts.demo import load_base
     from consult.topics import demo
     from consult.topics.lifecycle import TopicState
     from consult.topics.tables import Topic, TopicComment

@@ -569,7 +569,7 @@ def test_api_lists_votes_with_their_rules(staff, make_user, new_client):
 
 
 def test_demo_votes_load_idempotently_with_a_published_result(app, community, new_client):
-    from consult.demo import load_base
+    from consult.accounts.demo import load_base
     from consult.voting import demo
     from consult.voting.tables import Vote
 

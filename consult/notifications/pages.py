@@ -11,11 +11,11 @@ from litestar.response import Redirect, Template
 from consult.roles import ROLE_LABELS, Role
 from consult.accounts.guards import requires, signed_in, viewer_of
 from consult.accounts.services import grid_choices
-from consult.notifications import services
+import consult.notifications.services as services
 from consult.notifications.domain import KIND_LABELS, KINDS, Kind, NotificationInputError, render_message
 from consult.web.forms import field_errors, form_data, safe_next
 from consult.web.i18n import gettext as _
-from consult.web.templating import flash, is_htmx, redirect, render
+from consult.web.templating import flash, is_htmx, redirect, render, url
 
 CHANGED = "notifications-changed"  # htmx event: the bell refreshes itself when it hears it
 
@@ -71,7 +71,7 @@ async def read_notification(request: Request, notification_id: FromPath[int]) ->
     if is_htmx(request):
         row = await services.get_for(viewer.id, notification_id)
         return _changed(render(request, "notifications/list.html", {"n": _present(row), "page": 1}, block="item"))
-    return redirect(safe_next(form.get("next"), "/notifications"))
+    return redirect(safe_next(form.get("next"), url("notifications:list")))
 
 
 @post("/notifications/read-all", name="notifications:read_all", guards=[signed_in])
@@ -88,11 +88,11 @@ async def read_all_notifications(request: Request) -> Any:
                 {"items": [_present(n) for n in result.items], "page": 1, "has_next": result.has_next,
                  "unread": result.unread},
                 block="notification_list",
-                push_url="/notifications",
+                push_url=url("notifications:list"),
             )
         )
     flash(request, _("{n} notifications marked read.", n=count))
-    return redirect(safe_next(form.get("next"), "/notifications"))
+    return redirect(safe_next(form.get("next"), url("notifications:list")))
 
 
 # ---------------------------------------------------------------- preferences
@@ -114,7 +114,7 @@ async def save_preferences(request: Request) -> Redirect:
     chosen = set(form.getall("kinds")) if "kinds" in form else set()
     await services.set_preferences(viewer_of(request).id, {k: k in chosen for k in KINDS})
     flash(request, _("Your notification choices are saved."))
-    return redirect("/notifications/preferences")
+    return redirect(url("notifications:preferences"))
 
 
 # ---------------------------------------------------------------- announcements
@@ -172,7 +172,7 @@ async def send_announcement(request: Request) -> Any:
         return await _announcements_page(request, form, field_errors(exc.errors), status_code=400)
     stats = await services.announcement_stats(announcement_id)
     flash(request, _("Announcement sent to {n} people.", n=stats.recipients))
-    return redirect("/staff/announcements")
+    return redirect(url("notifications:announcements"))
 
 
 route_handlers = [

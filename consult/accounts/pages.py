@@ -8,7 +8,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from consult.accounts import services
+import consult.accounts.services as services
 from consult.accounts.domain import REQUESTABLE_ROLES, AccountInputError
 from consult.roles import ROLE_LABELS, Role
 from consult.accounts.guards import requires, signed_in, viewer_of
@@ -17,7 +17,7 @@ from consult.accounts.tables import AuditEntry
 from consult.messages import Refusal
 from consult.web.forms import client_address, field_errors, form_data, safe_next
 from consult.web.i18n import LOCALE_COOKIE, LOCALES, gettext as _
-from consult.web.templating import flash, redirect, render
+from consult.web.templating import flash, redirect, render, url
 
 STAFF = (Role.staff.value, Role.admin.value)
 
@@ -53,7 +53,7 @@ async def register(request: Request) -> Any:
             status_code=400,
         )
     flash(request, _("Your account is created. Sign in; staff will verify your residency."))
-    return redirect("/auth/login")
+    return redirect(url("accounts:login_form"))
 
 
 @get("/auth/login", name="accounts:login_form")
@@ -92,18 +92,17 @@ async def login(request: Request) -> Any:
     viewer = await services.load_viewer(user_id)
     if viewer and viewer.must_change_password:
         flash(request, _("Choose a new password now: the one you used was for one sign-in only."), "warn")
-        return redirect("/account")
+        return redirect(url("accounts:account"))
     return redirect(target)
 
 
 @post("/auth/logout", name="accounts:logout")
 async def logout(request: Request) -> Redirect:
     request.clear_session()
-    return redirect("/")
+    return redirect(url("web:home"))
 
 
-@get("/account", name="accounts:account", guards=[signed_in])
-async def account(request: Request) -> Template:
+async def _account_page(request: Request, errors: dict[str, str], status_code: int = 200) -> Template:
     viewer = viewer_of(request)
     return render(
         request,
@@ -112,9 +111,15 @@ async def account(request: Request) -> Template:
             "requests": await services.pending_requests_of(viewer.id),
             "requestable": [(r.value, _(ROLE_LABELS[r])) for r in REQUESTABLE_ROLES if r.value not in viewer.granted],
             "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role},
-            "errors": {},
+            "errors": errors,
         },
+        status_code=status_code,
     )
+
+
+@get("/account", name="accounts:account", guards=[signed_in])
+async def account(request: Request) -> Template:
+    return await _account_page(request, {})
 
 
 @post("/account/password", name="accounts:change_password", guards=[signed_in])
@@ -124,19 +129,9 @@ async def change_password(request: Request) -> Any:
     try:
         await services.change_password(viewer.id, form.get("current", ""), form.get("new", ""), form.get("new2", ""))
     except AccountInputError as exc:
-        return render(
-            request,
-            "accounts/account.html",
-            {
-                "requests": await services.pending_requests_of(viewer.id),
-                "requestable": [(r.value, _(ROLE_LABELS[r])) for r in REQUESTABLE_ROLES if r.value not in viewer.granted],
-                "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role},
-                "errors": field_errors(exc.errors),
-            },
-            status_code=400,
-        )
+        return await _account_page(request, field_errors(exc.errors), status_code=400)
     flash(request, _("Your password is changed."))
-    return redirect("/account")
+    return redirect(url("accounts:account"))
 
 
 @post("/account/role-requests", name="accounts:request_role", guards=[signed_in])
@@ -147,9 +142,9 @@ async def request_role(request: Request) -> Any:
         await services.request_role(viewer.id, form.get("role", ""), form.get("note", ""))
     except AccountInputError as exc:
         flash(request, " ".join(field_errors(exc.errors).values()), "error")
-        return redirect("/account")
+        return redirect(url("accounts:account"))
     flash(request, _("Your request is sent. Staff will review it."))
-    return redirect("/account")
+    return redirect(url("accounts:account"))
 
 
 @get("/staff/verification", name="accounts:queue", guards=[requires(*STAFF)])
@@ -182,7 +177,7 @@ def _back(request: Request, default: str) -> Redirect:
 async def verify_user(request: Request, user_id: FromPath[int]) -> Redirect:
     await services.verify_residency(viewer_of(request), user_id)
     flash(request, _("Residency verified."))
-    return _back(request, "/staff/verification")
+    return _back(request, url("accounts:queue"))
 
 
 @post("/staff/users/{user_id:int}/roles", name="accounts:grant", guards=[requires(*STAFF)])
@@ -190,7 +185,7 @@ async def grant_role(request: Request, user_id: FromPath[int]) -> Redirect:
     form = await form_data(request)
     granted = await services.grant_role(viewer_of(request), user_id, form.get("role", ""))
     flash(request, _("Role granted.") if granted else _("The user already holds this role."))
-    return redirect(safe_next(form.get("next"), "/staff/verification"))
+    return redirect(safe_next(form.get("next"), url("accounts:queue")))
 
 
 @post("/staff/users/{user_id:int}/roles/{role:str}/revoke", name="accounts:revoke", guards=[requires(*STAFF)])
@@ -198,14 +193,14 @@ async def revoke_role(request: Request, user_id: FromPath[int], role: FromPath[s
     form = await form_data(request)
     revoked = await services.revoke_role(viewer_of(request), user_id, role)
     flash(request, _("Role revoked.") if revoked else _("The user did not hold this role."))
-    return redirect(safe_next(form.get("next"), "/staff/users"))
+    return redirect(safe_next(form.get("next"), url("accounts:users")))
 
 
 @post("/staff/role-requests/{request_id:int}/decline", name="accounts:decline", guards=[requires(*STAFF)])
 async def decline_request(request: Request, request_id: FromPath[int]) -> Redirect:
     await services.decline_request(viewer_of(request), request_id)
     flash(request, _("Request declined."))
-    return redirect("/staff/verification")
+    return redirect(url("accounts:queue"))
 
 
 @get("/admin/audit", name="accounts:audit", guards=[requires(Role.admin.value)])

@@ -1,4 +1,4 @@
-"""Dashboard services: one SQL aggregate per figure, on SQLite and PostgreSQL alike.
+"""Dashboard queries (reads only): one SQL aggregate per figure, on SQLite and PostgreSQL alike.
 
 Every figure is about the topics selected by ``StatsFilters`` (year proposed in
 Asia/Shanghai, grid). Nothing here loops over rows issuing queries: each function
@@ -15,7 +15,7 @@ from datetime import date
 
 from consult import db
 from consult.accounts.tables import Category, Grid
-from consult.dashboard import domain
+import consult.dashboard.domain as domain
 from consult.dashboard.domain import (
     CategoryGridCount,
     CategorySatisfaction,
