@@ -241,7 +241,7 @@ def _csv_row(row: dict, base: str, yes: str, no: str) -> list[str]:
     )]
 
 
-@get("/topics.csv", name="dashboard:topics_csv", tags=["topics"], media_type="text/csv; charset=utf-8",
+@get("/topics.csv", name="topics:csv", tags=["topics"], media_type="text/csv; charset=utf-8",
      dependencies=TOPIC_FILTERS)
 async def topics_csv(
     request: Request, filters: NamedDependency[queries.TopicFilters], mine: FromQuery[str] = ""
