@@ -1,5 +1,6 @@
-"""The public data dashboard (数据驱动分析), /api/v1/stats and the topic list as CSV."""
+"""The public data dashboard (数据驱动分析): the page and /api/v1/stats."""
 
-from consult.dashboard.controllers import route_handlers
+import consult.dashboard.api as api
+import consult.dashboard.pages as pages
 
-__all__ = ["route_handlers"]
+route_handlers = [*pages.route_handlers, *api.route_handlers]

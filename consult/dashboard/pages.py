@@ -1,20 +1,18 @@
-"""Dashboard web: the public page ``/dashboard`` (filters by year and grid, htmx swaps the
-figures and pushes the URL; a plain GET form without JavaScript), the same figures as
-JSON at ``/api/v1/stats``. (The topic list as CSV is the topics feature's, ``/topics.csv``.)"""
+"""Dashboard page: ``/dashboard`` (filters by year and grid, htmx swaps the figures and
+pushes the URL; a plain GET form without JavaScript). The same figures as JSON are
+``consult.dashboard.api``; the topic list as CSV is the topics feature's (``/topics.csv``)."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
 
 from litestar import Request, get
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import FromQuery
 from litestar.response import Template
 
 import consult.dashboard.domain as domain
 import consult.dashboard.queries as svc
 from consult.dashboard.domain import Stats, StatsFilters
-from consult.fields import MAX_ID
 from consult.topics.evaluation import DEFAULT_THRESHOLD
 from consult.topics.labels import STATE_LABELS
 from consult.topics.lifecycle import TopicState
@@ -82,18 +80,4 @@ async def show_dashboard(request: Request, year: FromQuery[str] = "", grid: From
     )
 
 
-YearParam = Annotated[
-    int | None,
-    QueryParameter(ge=domain.MIN_YEAR, le=domain.MAX_YEAR, description="year the topics were proposed (Asia/Shanghai)"),
-]
-GridParam = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="grid id")]
-
-
-@get("/api/v1/stats", name="api:stats", tags=["dashboard"])
-async def api_stats(year: YearParam = None, grid: GridParam = None) -> Stats:
-    """The dashboard's figures for the topics proposed in ``year`` (Asia/Shanghai) and
-    ``grid`` (both optional). Percentages are rounded to 0.1; medians are in days."""
-    return await svc.stats(StatsFilters(year=year, grid=grid))
-
-
-route_handlers = [show_dashboard, api_stats]
+route_handlers = [show_dashboard]
