@@ -19,7 +19,6 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
-from markupsafe import Markup
 
 from consult.accounts.guards import requires, viewer_of
 from consult.cache import content_revision
@@ -61,7 +60,7 @@ from consult.web import i18n
 from consult.web.forms import form_data, id_text_or_blank
 from consult.web.fragments import cached_block
 from consult.web.i18n import gettext as _
-from consult.web.templating import flash, is_htmx, redirect, render, shared_fragment, url
+from consult.web.templating import flash, is_htmx, redirect, render, url
 
 A = Activity
 
@@ -96,13 +95,6 @@ def _labels_in(locale: str) -> dict:
         "rule": _("The usual rule decides: at least {percent}% satisfied out of at least {n} ratings.",
                   percent=percent_text(DEFAULT_THRESHOLD), n=DEFAULT_MIN_RATINGS),
     }
-
-
-def _fragment(request: Request, template: str, block: str, view: Any, forms: bool) -> Markup:
-    """A shared block rendered from ``view`` alone; cached unless its data has no revision."""
-    if view.revision is None:
-        return shared_fragment(request, template, block, {"view": view}, csrf_placeholder=False)
-    return cached_block(request, template, block, view, forms=forms)
 
 
 def _action_defaults(topic: dict, today: date) -> dict[str, dict[str, str]]:
@@ -143,7 +135,7 @@ async def _detail_context(request: Request, topic_id: int, **extra: Any) -> dict
     }
     ctx.update(extra)
     view = threads_view(detail, perm, **{k: ctx[k] for k in _DISCUSSION_EXTRA if k in ctx})
-    ctx["threads_html"] = _fragment(request, "topics/_threads.html", "threads", view, view.has_forms)
+    ctx["threads_html"] = cached_block(request, "topics/_threads.html", "threads", view, forms=view.has_forms)
     return ctx
 
 
@@ -185,7 +177,7 @@ async def list_topics(
         "filters": filters,
         **await queries.filter_choices(result["revision"]),
         "labels": _labels(),
-        "results_html": _fragment(request, "topics/_results.html", "results", view, False),
+        "results_html": cached_block(request, "topics/_results.html", "results", view),
     }
     return render(
         request, "topics/list.html", ctx, block="results",

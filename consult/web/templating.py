@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from litestar.template.base import csrf_token
 from markupsafe import Markup, escape
-from jinja2_fragments import render_block
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -182,15 +181,6 @@ def render(
         )
         return response
     return Template(template_name=template, context=ctx, status_code=status_code, headers=headers)
-
-
-def shared_fragment(request: Request, template: str, block: str, context: dict[str, Any],
-                    csrf_placeholder: bool = False) -> Markup:
-    """One block of a page rendered for a cache shared between viewers. It leaves the
-    request's one-time messages for the page itself; with ``csrf_placeholder`` its forms
-    carry a placeholder that ``fill_csrf`` replaces with each request's own token."""
-    ctx = {**base_context(request, take_flashes=False), **context, "csrf_placeholder": csrf_placeholder}
-    return Markup(render_block(ENVIRONMENT, template, block, ctx))
 
 
 def base_context(request: Request, take_flashes: bool = True) -> dict[str, Any]:
