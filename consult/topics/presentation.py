@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from consult.topics.labels import STATE_LABELS
 from consult.topics.lifecycle import Activity
-from consult.topics.permissions import TopicPermissions
+from consult.topics.permissions import ALL_COMMENTS, TopicPermissions
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,9 @@ class ThreadsView:
         return dict(self.hide_values).get(comment_id, "")
 
 
-def _may_on(perm: TopicPermissions, activity: Activity, threads: list[dict]) -> frozenset[int]:
-    return perm.ids_may_on(activity, ((c["id"], c["author"]) for t in threads for c in (t, *t["replies"])))
+def _may_on(perm: TopicPermissions, activity: Activity, detail: Mapping[str, Any]) -> frozenset[int]:
+    by_author = detail["comments_by_author"]
+    return perm.ids_may_on(activity, by_author[ALL_COMMENTS], by_author.get(perm.viewer_id, frozenset()))
 
 
 def threads_view(
@@ -83,8 +84,8 @@ def threads_view(
     reply = reply_to is not None
     return ThreadsView(
         comments=CommentsAt(detail["revision"], detail["topic"]["id"], threads),
-        flaggable=_may_on(perm, Activity.flag, threads),
-        guidable=_may_on(perm, Activity.mark_guidance, threads),
+        flaggable=_may_on(perm, Activity.flag, detail),
+        guidable=_may_on(perm, Activity.mark_guidance, detail),
         flagged=frozenset(detail["mine"]["flagged"]),
         may_pin=perm.may(Activity.pin), may_hide=perm.may(Activity.hide), may_reply=perm.may(Activity.reply),
         sees_flags=perm.sees_flags,

@@ -25,6 +25,7 @@ from consult.topics.clock import local_today, utcnow
 from consult.topics.evaluation import Rating, is_overdue, is_unanswered, satisfaction_rate, unanswered_since
 from consult.topics.forms import Stance
 from consult.topics.lifecycle import LIVE_DEADLINES, OPEN_PROJECT_STATES, FundingRoute, TopicState, state_values
+from consult.topics.permissions import ALL_COMMENTS
 from consult.topics.tables import ProgressUpdate, ProjectSheet, SupervisionNote, Topic, TopicComment, TopicEvent
 from consult.topics.tables import TopicRating, TopicSecond
 from consult.topics.timeline import NO_TOPIC
@@ -310,6 +311,17 @@ def _evaluation_rounds(rating_rows: list[dict], rating_comments: list[dict]) -> 
     return rounds, evaluation
 
 
+def _comments_by_author(comments: list[dict]) -> dict[int | None, frozenset[int]]:
+    """Each author's comment ids, and every comment's under ``ALL_COMMENTS``: read once per
+    revision, so what one viewer may flag is two set operations, not a walk of the threads."""
+    by_author: dict[int | None, set[int]] = {}
+    for c in comments:
+        by_author.setdefault(c["author"], set()).add(c["id"])
+    out = {author: frozenset(ids) for author, ids in by_author.items()}
+    out[ALL_COMMENTS] = frozenset(c["id"] for c in comments)
+    return out
+
+
 def _threads(comments: list[dict], names: dict[int, str], flags: dict[int, int]) -> list[dict]:
     """Top-level comments (pinned first, then oldest first), each with its replies."""
     by_parent: dict[int | None, list[dict]] = {}
@@ -373,7 +385,8 @@ async def _topic_detail_shared(topic_id: int) -> dict:
     merged_from = await Topic.select(Topic.id, Topic.title).where(Topic.merged_into == topic_id).order_by(Topic.id)
     return {
         "topic": topic, "summary": dict(summaries[0]), "author_name": names.get(topic["author"], ""),
-        "sheet": rows["sheet"], "threads": threads, "progress": progress,
+        "sheet": rows["sheet"], "threads": threads, "comments_by_author": _comments_by_author(rows["comments"]),
+        "progress": progress,
         "latest_percent": progress[0]["percent"] if progress else None,
         "notes": notes, "events": events, "evaluation": evaluation,
         "current_tally": rounds.get(topic["round"], {v.value: 0 for v in Rating}),
