@@ -23,6 +23,10 @@ from consult.topics.lifecycle import (
 )
 
 
+# The key under which a topic's ``comments_by_author`` holds every comment id (no account has it).
+ALL_COMMENTS = -1
+
+
 @dataclass(frozen=True)
 class TopicPermissions:
     """``activities``: what the viewer may do here, an own-only activity counted as
@@ -89,15 +93,18 @@ class TopicPermissions:
         check(activity, self.state, self.roles, in_topic_grid=self.in_grid, is_author=own)
         check_item(activity, own)
 
-    def ids_may_on(self, activity: Activity | str, items: Iterable[tuple[int, int | None]]) -> frozenset[int]:
-        """The ids of the ``(id, author_id)`` items the viewer may do ``activity`` on."""
+    def ids_may_on(self, activity: Activity | str, every: frozenset[int], own: frozenset[int]) -> frozenset[int]:
+        """Of the items ``every`` (``own``: those the viewer wrote), the ids the viewer may do
+        ``activity`` on."""
         if not self.may(activity):
             return frozenset()
         on_own = self.viewer_id is not None and self.may_on(activity, self.viewer_id)
         on_others = self.may_on(activity, None)
-        return frozenset(
-            item for item, author in items if (on_own if self.is_own(author) else on_others)
-        )
+        if on_own and on_others:
+            return every
+        if on_others:
+            return every - own if own else every
+        return own if on_own else frozenset()
 
     @property
     def may_second(self) -> bool:
