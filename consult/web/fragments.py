@@ -30,9 +30,15 @@ _FRAGMENTS = RevisionCache("html_fragments", size=1024)
 def cached_block(request: Request, template: str, block: str, view: Hashable, *, forms: bool = False) -> Markup:
     """``block`` of ``template`` rendered from ``view`` alone (the block reads ``view``,
     translation and link globals only). ``forms``: the block holds forms, so the CSRF
-    placeholder is filled with this request's token."""
-    key = (template, block, i18n.get_locale(), view)
-    html = _FRAGMENTS.get_or_make(
-        key, lambda: Markup(render_block(ENVIRONMENT, template, block, {"view": view, "csrf_placeholder": True}))
-    )
+    placeholder is filled with this request's token. A view whose ``revision`` is None was
+    read where no revision can be had (inside a transaction, which may yet roll back): it
+    is rendered but never remembered."""
+
+    def make() -> Markup:
+        return Markup(render_block(ENVIRONMENT, template, block, {"view": view, "csrf_placeholder": True}))
+
+    if getattr(view, "revision", 0) is None:
+        html = make()
+    else:
+        html = _FRAGMENTS.get_or_make((template, block, i18n.get_locale(), view), make)
     return fill_csrf(html, request) if forms else html
