@@ -91,8 +91,6 @@ FORMS = [
      ["cost", "support"]),
     ("roll entry", "staff", lambda w: f"/staff/votes/{w.ids['vote_draft']}/roll",
      lambda w: {"user_id": str(w.ids["roll_user"]), "weight": "1"}, ["user_id", "weight"]),
-    ("roll csv", "staff", lambda w: f"/staff/votes/{w.ids['vote_draft']}/roll/csv",
-     lambda w: {"csv_text": "username,weight\nnobody,1"}, []),
     ("form project", "committee", lambda w: f"/topics/{w.ids['topic_discussing']}/actions/form_project", _project,
      ["estimated_cost", "deadline"]),
     ("progress", "staff", lambda w: f"/topics/{w.ids['topic_implementing']}/progress",
@@ -128,7 +126,16 @@ def test_a_huge_number_in_a_form_is_a_form_error_and_saves_nothing(world, case, 
 def test_a_roll_csv_weight_past_every_bound_is_reported_by_line(world):
     csv_text = f"username,weight\n{world.users['representative']},{HUGE}"
     page = post(world, "staff", f"/staff/votes/{world.ids['vote_draft']}/roll/csv", {"csv_text": csv_text})
-    assert "2" in page
+    assert f"Line 2: {HUGE} is not a valid weight" in page
+
+
+@pytest.mark.parametrize("path", ["ballot/review", "ballot/count", "ballot"])
+def test_a_ballot_naming_a_candidate_id_past_every_bound_is_refused(world, path):
+    """The running ballot count (a fragment, writes nothing) ignores it; review and cast refuse it."""
+    before = db_fingerprint()
+    r = world.client("representative").post(f"/votes/{world.ids['vote_open']}/{path}", {f"c_{HUGE}": "approve"})
+    assert r.status_code == (200 if path == "ballot/count" else 400), (path, r.status_code, text_of(r.text)[:300])
+    assert db_fingerprint() == before
 
 
 QUERIES = [
