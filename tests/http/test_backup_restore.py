@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 import pytest
 from piccolo.querystring import QueryString
 
@@ -60,6 +61,11 @@ def test_restore_brings_back_every_acknowledged_ballot_and_topic(
     first = next(iter(kept))
     assert "Topic kept" in text_of(client.get(f"/topics/{first}").text)  # a cached page from before
 
+    if database.startswith("sqlite"):
+        from consult.engines import sqlite_path
+
+        wal = Path(sqlite_path(database) + "-wal")
+        assert wal.stat().st_size > 0  # the online backup below must include what is only in the WAL yet
     file = tmp_path / "consult.backup"
     backup(database, file)
     assert file.stat().st_mode & 0o077 == 0  # as secret as the database: only the owner reads it
