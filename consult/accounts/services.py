@@ -227,9 +227,9 @@ async def revoke_role(actor: Viewer, user_id: int, role: str) -> bool:
     async with db.transaction():
         if role not in {r.value for r in Role}:
             raise Refusal(N_("Unknown role."), status_code=400)  # as granting does
+        _not_own(actor, user_id)
         if not can_grant(actor.granted, role):
             raise Refusal(N_("You may not grant or revoke this role."), status_code=403)
-        _not_own(actor, user_id)
         deleted = await UserRole.delete().where((UserRole.user == user_id) & (UserRole.role == role)).returning(
             UserRole.id
         )
