@@ -72,7 +72,17 @@ async def _bootstrap(settings, demo: bool) -> None:
         from consult.demo import load_demo
 
         print(await load_demo())
-    line = await ensure_first_admin(settings.admin_password)
+    from consult.accounts.domain import AccountInputError
+
+    try:
+        line = await ensure_first_admin(settings.admin_password)
+    except AccountInputError as exc:  # CONSULT_ADMIN_PASSWORD is one nobody may choose
+        from consult import db
+
+        await db.close_engine()
+        for error in exc.errors.values():
+            print(f"consult: CONSULT_ADMIN_PASSWORD: {error.message.format(**error.params)}", file=sys.stderr)
+        sys.exit(USAGE_EXIT)
     if line:
         print("=" * 72)
         print(line)

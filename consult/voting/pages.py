@@ -77,7 +77,7 @@ async def vote_detail(request: Request, vote_id: FromPath[int]) -> Template:
     return render(request, "voting/detail.html", await _detail_context(request, vote_id))
 
 
-@get("/votes/{vote_id:int}/receipt", name="votes:check_receipt")
+@get("/votes/{vote_id:int}/receipt", name="votes:check_receipt", opt={"no_store": True})
 async def check_receipt(request: Request, vote_id: FromPath[int], code: FromQuery[str] = "") -> Template:
     ctx = await _detail_context(request, vote_id)
     normal, found = await queries.check_receipt(vote_id, code)

@@ -47,8 +47,14 @@ def test_migrate_prints_the_first_admin_once_and_user_add_reads_the_password_fro
 
 
 def test_admin_password_from_environment_is_used(tmp_path):
-    r = consult(["migrate"], tmp_path, CONSULT_ADMIN_PASSWORD="chosen-admin-pass")
+    r = consult(["migrate"], tmp_path, CONSULT_ADMIN_PASSWORD="chosen-secret-pass")
     assert r.returncode == 0 and "CONSULT_ADMIN_PASSWORD" in r.stdout and "one-time" not in r.stdout
+
+
+def test_a_common_admin_password_from_the_environment_is_refused_plainly(tmp_path):
+    r = consult(["migrate"], tmp_path, CONSULT_ADMIN_PASSWORD="password1")
+    assert r.returncode == 2 and "CONSULT_ADMIN_PASSWORD" in r.stderr and "10,000 most used" in r.stderr
+    assert "Traceback" not in r.stderr
 
 
 def test_production_requires_a_secret_key_and_refuses_demo(tmp_path):
