@@ -1,12 +1,13 @@
 """Voting reads: votes, candidates, the roll, the election data and its count, reviews.
 
-The ONLY place the voting feature caches (through `consult.cache.RevisionCache`):
+Where the voting feature caches (through `consult.cache.RevisionCache`; the published
+record's cache lives beside its seal check in `consult.voting.record`):
 - the public vote page's shared part, per content revision (the vote, candidate and
   review tables bump it);
 - a published vote's record (election data, its canonical bytes and SHA-256, its count),
   per (vote, publication time): a published vote can no longer change, and 100,000
   ballots take seconds to read and count. The record is checked against the SHA-256
-  sealed at publication when it is read, and read and hashed again at most every
+  sealed at publication when it is read, and read and hashed again once older than
   RECHECK_SECONDS, so a changed ballot table shows as an alarm, never as a changed result.
 
 The result is never stored: it is counted from the stored ballots with
