@@ -81,6 +81,7 @@ def test_every_published_vote_recounts_from_its_ballots_to_its_results_and_its_s
     publish(staff, vote_id)
 
     visitor = new_client()
+    visitor.tc.cookies.set("lang", "en")
     download = visitor.get(f"/api/v1/votes/{vote_id}/ballots")
     assert download.status_code == 200 and download.headers["content-type"].startswith("application/json")
     ballots = download.json()
