@@ -76,3 +76,28 @@ def test_demo_is_idempotent(tmp_path):
     assert con.execute("select count(*) from account where username like 'demo_%'").fetchone()[0] == 11
     roles = {r[0] for r in con.execute("select distinct role from user_role")}
     assert roles == {"resident", "party_member", "committee", "representative", "staff", "admin"}
+
+
+def test_recount_checks_a_file_against_the_published_sha256_and_says_so_plainly(tmp_path):
+    import hashlib
+    import json
+
+    record = {"rule": "majority", "seats": 1, "budget": None, "basis": "enrolled", "threshold": "1/2",
+              "public_weight": "0", "roll_weight": "3",
+              "candidates": [{"id": "1", "title": "社区食堂", "cost": 100, "support": 0}],
+              "ballots": [{"receipt": f"r{i}", "weight": "1", "choices": {"1": "approve"}} for i in range(3)]}
+    body = json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    seal = hashlib.sha256(body).hexdigest()
+    (tmp_path / "ballots.json").write_bytes(body)
+    ok = consult(["recount", "ballots.json", "--sha256", seal.upper()], tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "is the published record" in ok.stderr and seal in ok.stderr
+    out = json.loads(ok.stdout)
+    assert out["elected"] == ["1"] and out["ballots_sha256"] == seal  # the format of /results, seal included
+    assert json.loads(consult(["recount", "-"], tmp_path, stdin=body.decode()).stdout) == out
+
+    record["ballots"][0]["choices"]["1"] = "oppose"  # one ballot changed
+    (tmp_path / "changed.json").write_bytes(json.dumps(record, ensure_ascii=False).encode())
+    bad = consult(["recount", "changed.json", "--sha256", seal], tmp_path)
+    assert bad.returncode == 1 and bad.stdout == ""
+    assert "is NOT the published record" in bad.stderr and seal in bad.stderr and "Not recounted" in bad.stderr
