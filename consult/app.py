@@ -17,8 +17,8 @@ from litestar.static_files import create_static_files_router
 from consult import accounts, dashboard, db, notifications, topics, voting, web
 from consult.accounts import passwords
 from consult.accounts.guards import viewer_middleware
-from consult.accounts.services import LoginLimiter
-from consult.accounts.sessions import ConsultSessionConfig, make_store
+from consult.accounts.limits import LoginLimiter, make_counters
+from consult.accounts.sessions import ConsultSessionConfig, HashedKeyStore, make_store
 from consult.fields import is_id
 from consult.settings import Settings, load_settings
 from consult.web import i18n
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool = True) 
     settings = settings or load_settings()
     passwords.configure(settings.argon2_profile)
     i18n.load_catalogs(settings.locale_dir)
-    store = make_store(settings.redis_url)
+    store = make_store(settings.redis_url, settings.store_namespace)
     on_startup, on_shutdown = _lifespan(manage_engine)
     app = Litestar(
         route_handlers=[*ROUTE_HANDLERS, create_static_files_router(
@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool = True) 
             viewer_middleware(settings.session_idle_seconds, settings.session_absolute_seconds),
         ],
         csrf_config=_csrf_config(settings),
-        stores={"sessions": store.with_namespace("sessions"), "login": store.with_namespace("login")},
+        stores={"sessions": HashedKeyStore(store.with_namespace("sessions"))},
         template_config=template_config(),
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[security_headers(settings.production)],
@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool = True) 
     app.state.settings = settings
     use_routes(app)
     app.state.login_limiter = LoginLimiter(
-        store=app.stores.get("login"),
+        counters=make_counters(settings.redis_url, settings.store_namespace),
         max_per_account=settings.login_max_failures_per_account,
         max_per_address=settings.login_max_failures_per_address,
         window_seconds=settings.login_lockout_seconds,
@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool = True) 
 def _session_config(settings: Settings) -> ConsultSessionConfig:
     return ConsultSessionConfig(
         store="sessions",
-        key="session",
+        key=settings.session_cookie,
         session_id_bytes=32,
         max_age=settings.session_absolute_seconds,
         httponly=True,
@@ -119,7 +119,7 @@ def _session_config(settings: Settings) -> ConsultSessionConfig:
 def _csrf_config(settings: Settings) -> CSRFConfig:
     return CSRFConfig(
         secret=settings.secret_key,
-        cookie_name="csrftoken",
+        cookie_name=settings.csrf_cookie,
         cookie_secure=settings.production,
         cookie_samesite="lax",
         header_name="x-csrftoken",

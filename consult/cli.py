@@ -43,6 +43,9 @@ def build_parser() -> Parser:
 
     recount = sub.add_parser("recount", help="recount a published vote from its open-data JSON (FILE or -)")
     recount.add_argument("file")
+    recount.add_argument("--sha256", metavar="HEX", default=None,
+                         help="first check that FILE is the published record: its SHA-256 must be HEX "
+                              "(the value on the results page and in /results)")
 
     backup = sub.add_parser("backup", help="write a consistent copy of the whole database to FILE")
     backup.add_argument("file")
@@ -79,7 +82,17 @@ async def _bootstrap(settings, demo: bool) -> None:
         from consult.demo import load_demo
 
         print(await load_demo())
-    line = await ensure_first_admin(settings.admin_password)
+    from consult.accounts.domain import AccountInputError
+
+    try:
+        line = await ensure_first_admin(settings.admin_password)
+    except AccountInputError as exc:  # CONSULT_ADMIN_PASSWORD is one nobody may choose
+        from consult import db
+
+        await db.close_engine()
+        for error in exc.errors.values():
+            print(f"consult: CONSULT_ADMIN_PASSWORD: {error.message.format(**error.params)}", file=sys.stderr)
+        sys.exit(USAGE_EXIT)
     if line:
         print("=" * 72)
         print(line)
@@ -175,22 +188,44 @@ def cmd_user_add(args) -> int:
     return 0
 
 
+RECORD_MISMATCH = 1
+
+
 def cmd_recount(args) -> int:
+    """Print the result of FILE in the format of /results, with the SHA-256 of the bytes read
+    (so the output of the downloaded /ballots file equals /results); with --sha256, refuse a
+    file that is not the sealed record."""
+    import hashlib
+    import json
+
     try:
-        from consult.voting.counting import CountingInputError, recount_json
+        from consult.voting.counting import CountingInputError, recount_record
     except ModuleNotFoundError:
         print("consult: counting is not available in this build", file=sys.stderr)
         return USAGE_EXIT
     try:
-        text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
+        if args.file == "-":
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(args.file, "rb") as f:
+                raw = f.read()
     except OSError as exc:
         print(f"consult: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return USAGE_EXIT
+    digest = hashlib.sha256(raw).hexdigest()
+    if args.sha256 is not None:
+        expected = args.sha256.strip().lower()
+        if digest != expected:
+            print(f"consult: {args.file} is NOT the published record: its SHA-256 is {digest}, "
+                  f"the published one is {expected}. Not recounted.", file=sys.stderr)
+            return RECORD_MISMATCH
+        print(f"consult: {args.file} is the published record (SHA-256 {digest} matches).", file=sys.stderr)
     try:
-        print(recount_json(text))
+        result = recount_record(raw)
     except CountingInputError as exc:
         print(f"consult: invalid election: {exc}", file=sys.stderr)
         return USAGE_EXIT
+    print(json.dumps(result, ensure_ascii=False, indent=2))
     return 0
 
 

@@ -33,10 +33,26 @@ class Settings:
     static_dir: Path = BASE_DIR / "static"
     locale_dir: Path = BASE_DIR / "consult" / "locale"
     default_locale: str = "zh_CN"
+    store_namespace: str = "consult"  # prefix of the keys in the session store and the sign-in counters
 
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def cookie_prefix(self) -> str:
+        """`__Host-` in production: the browser then takes the cookie only when it is Secure,
+        has Path=/ and no Domain, so a sibling subdomain cannot set or shadow it. Plain
+        names otherwise: http://127.0.0.1 cannot set a Secure cookie."""
+        return "__Host-" if self.production else ""
+
+    @property
+    def session_cookie(self) -> str:
+        return self.cookie_prefix + "session"
+
+    @property
+    def csrf_cookie(self) -> str:
+        return self.cookie_prefix + "csrftoken"
 
     @property
     def is_sqlite(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from consult.accounts.common_passwords import is_common
 from consult.fields import FieldError, FormErrors, InputError, field_error, has_control, row_id
 from consult.messages import N_
 from consult.roles import Role, effective_roles
@@ -34,6 +35,9 @@ ACCOUNT_MESSAGES = {
     "display_name": N_("Display name must be 1 to 40 characters."),
     "password_length": N_("Password must be {min} to {max} characters long."),
     "passwords_differ": N_("The two passwords do not match."),
+    "password_common": N_("This password is one of the 10,000 most used ones, which attackers try first: choose another."),
+    "password_username": N_("The password must not contain your user name."),
+    "password_unchanged": N_("The new password must differ from the current one."),
     "wrong_password": N_("The current password is not right."),
     "grid": N_("Choose your grid from the list."),
     "role": N_("Choose a role from the list."),
@@ -58,15 +62,24 @@ def has_control_chars(text: str) -> bool:
     return has_control(text.replace("\r", ""), multiline=True)
 
 
-def check_password(password: str, errors: FormErrors, field_name: str = "password") -> None:
+def check_password(password: str, errors: FormErrors, field_name: str = "password", username: str = "") -> None:
+    """A password one may choose: 8 to 128 characters, not on the list of the most common
+    passwords (case-insensitive), not containing the user name (case-insensitive)."""
     if not (PASSWORD_MIN <= len(password) <= PASSWORD_MAX):
         errors.add(field_name, account_error("password_length", min=PASSWORD_MIN, max=PASSWORD_MAX))
+    elif is_common(password):
+        errors.add(field_name, account_error("password_common"))
+    elif username and username.strip().lower() in password.lower():
+        errors.add(field_name, account_error("password_username"))
 
 
 def check_new_password(password: str, again: str, errors: FormErrors, name: str = "password",
-                       again_name: str = "password2") -> None:
-    """A new password: long enough, and typed the same way twice."""
-    check_password(password or "", errors, name)
+                       again_name: str = "password2", *, username: str = "", current: str | None = None) -> None:
+    """A new password: one may choose it, it is not the current one, and it is typed the
+    same way twice (the one-time password an administrator was given cannot be kept)."""
+    check_password(password or "", errors, name, username)
+    if current is not None and name not in errors.errors and password == current:
+        errors.add(name, account_error("password_unchanged"))
     if password != again and name not in errors.errors:
         errors.add(again_name, account_error("passwords_differ"))
 
@@ -94,7 +107,7 @@ def validate_registration(
     display_name = (display_name or "").strip()
     if not (1 <= len(display_name) <= 40) or has_control_chars(display_name):
         errors.add("display_name", account_error("display_name"))
-    check_new_password(password, password2, errors)
+    check_new_password(password, password2, errors, username=username)
     gid, _error = row_id(grid_id)
     if gid not in grid_ids:
         errors.add("grid_id", account_error("grid"))
@@ -123,6 +136,7 @@ class Viewer:
     grid_id: int | None = None
     granted: frozenset[str] = field(default_factory=frozenset)
     must_change_password: bool = False
+    session_epoch: int = 0
 
     @property
     def roles(self) -> frozenset[str]:

@@ -94,6 +94,8 @@ class ViewerMiddleware:
                     from consult.accounts.services import load_viewer
 
                     viewer = await load_viewer(int(session["uid"]))
+                if viewer is not None and int(session.get("epoch", 0)) != viewer.session_epoch:
+                    viewer = None  # signed in before a password change: ended
                 if viewer is None:
                     session.clear()
                 else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from litestar import Request, get, post
@@ -80,24 +81,30 @@ async def login(request: Request) -> Any:
             {"next": target, "error": _(exc.message, **exc.params), "username": form.get("username", "")},
             status_code=exc.status_code,
         )
-    # Session fixation: drop the old session and issue a new id.
-    old_id = request.cookies.get("session")
-    if old_id:
-        await request.app.stores.get("sessions").delete(old_id)
-    rotate_session_id(request)
-    import time
-
-    now = int(time.time())
-    request.set_session({"uid": user_id, "created": now, "seen": now})
     viewer = await services.load_viewer(user_id)
+    await _start_session(request, user_id, viewer.session_epoch if viewer else 0)
     if viewer and viewer.must_change_password:
         flash(request, _("Choose a new password now: the one you used was for one sign-in only."), "warn")
         return redirect(url("accounts:account"))
     return redirect(target)
 
 
+async def _start_session(request: Request, user_id: int, epoch: int) -> None:
+    """A new session under a new id (session fixation: the old one is deleted from the
+    store), remembering the account's session epoch it is valid for."""
+    old_id = request.cookies.get(_settings(request).session_cookie)
+    if old_id:
+        await request.app.stores.get("sessions").delete(old_id)
+    rotate_session_id(request)
+    now = int(time.time())
+    request.set_session({"uid": user_id, "created": now, "seen": now, "epoch": epoch})
+
+
 @post("/auth/logout", name="accounts:logout")
 async def logout(request: Request) -> Redirect:
+    viewer = viewer_of(request)
+    if viewer.signed_in:
+        await services.record_logout(viewer.id)
     request.clear_session()
     return redirect(url("web:home"))
 
@@ -127,9 +134,12 @@ async def change_password(request: Request) -> Any:
     viewer = viewer_of(request)
     form = await form_data(request)
     try:
-        await services.change_password(viewer.id, form.get("current", ""), form.get("new", ""), form.get("new2", ""))
+        epoch = await services.change_password(
+            viewer.id, form.get("current", ""), form.get("new", ""), form.get("new2", ""))
     except AccountInputError as exc:
         return await _account_page(request, field_errors(exc.errors), status_code=400)
+    # Every other session of the account ended with the epoch; this one goes on under a new id.
+    await _start_session(request, viewer.id, epoch)
     flash(request, _("Your password is changed."))
     return redirect(url("accounts:account"))
 
@@ -229,9 +239,12 @@ async def switch_language(request: Request, code: FromPath[str], next: FromQuery
 
 
 async def delete_expired_sessions() -> None:
+    """Expired sessions and ended sign-in counting windows (database stores; Redis expires its own)."""
+    from consult.accounts.limits import DatabaseCounters
     from consult.accounts.sessions import DatabaseStore
 
     await DatabaseStore().delete_expired()
+    await DatabaseCounters.delete_expired()
 
 
 periodic = [(3600, delete_expired_sessions)]

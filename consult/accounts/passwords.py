@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from argon2.profiles import CHEAPEST
@@ -43,3 +46,21 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 
 def needs_rehash(stored_hash: str) -> bool:
     return _hasher.check_needs_rehash(stored_hash)
+
+
+# argon2 takes tens of milliseconds of CPU (64 MiB, t=3) and releases the GIL: it runs in
+# these two worker threads, never on the event loop, so a burst of sign-ins queues here
+# while every other request is served (bench/signin_burst.py). Two threads, because the
+# machine may have few cores and a burst must not take them all.
+HASH_THREADS = 2
+_pool = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="argon2")
+
+
+async def verify(stored_hash: str | None, password: str) -> bool:
+    """`verify_password` in a worker thread."""
+    return await asyncio.get_running_loop().run_in_executor(_pool, verify_password, stored_hash, password)
+
+
+async def hash_async(password: str) -> str:
+    """`hash_password` in a worker thread."""
+    return await asyncio.get_running_loop().run_in_executor(_pool, hash_password, password)

@@ -7,6 +7,7 @@ from consult.accounts.tables import (
     Category,
     Community,
     Grid,
+    LoginCounter,
     RoleRequest,
     SessionRecord,
     User,
@@ -16,7 +17,7 @@ from consult.accounts.tables import (
 APP_CONFIG = AppConfig(
     app_name="accounts",
     migrations_folder_path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "piccolo_migrations"),
-    table_classes=[Community, Grid, Category, User, UserRole, RoleRequest, AuditEntry, SessionRecord],
+    table_classes=[Community, Grid, Category, User, UserRole, RoleRequest, AuditEntry, SessionRecord, LoginCounter],
     migration_dependencies=[],
     commands=[],
 )

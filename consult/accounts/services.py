@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from consult import audit, db
@@ -19,6 +18,7 @@ from consult.accounts.domain import (
     validate_registration,
     validate_role_request,
 )
+from consult.accounts.limits import LoginLimiter
 from consult.accounts.tables import Grid, RoleRequest, User, UserRole
 from consult.fields import FormErrors
 from consult.messages import N_, NotFound, RateLimited, Refusal
@@ -44,7 +44,7 @@ async def roles_of(user_id: int) -> frozenset[str]:
 async def load_viewer(user_id: int) -> Viewer | None:
     """The account and its roles in one query (this runs on every signed-in request)."""
     rows = await User.raw(
-        "SELECT a.id, a.username, a.display_name, a.grid, a.must_change_password, a.active, r.role "
+        "SELECT a.id, a.username, a.display_name, a.grid, a.must_change_password, a.active, a.session_epoch, r.role "
         'FROM account a LEFT JOIN user_role r ON r."user" = a.id WHERE a.id = {}',
         user_id,
     )
@@ -58,6 +58,7 @@ async def load_viewer(user_id: int) -> Viewer | None:
         grid_id=row["grid"],
         granted=frozenset(r["role"] for r in rows if r["role"] is not None),
         must_change_password=bool(row["must_change_password"]),
+        session_epoch=int(row["session_epoch"] or 0),
     )
 
 
@@ -67,7 +68,7 @@ async def load_viewer(user_id: int) -> Viewer | None:
 async def register(username, display_name, password, password2, grid_id) -> int:
     grids = {g["id"] for g in await grid_choices()}
     reg = validate_registration(username, display_name, password, password2, grid_id, grids)
-    password_hash = passwords.hash_password(reg.password)
+    password_hash = await passwords.hash_async(reg.password)
     async with db.transaction():
         user = User(
             username=reg.username,
@@ -87,77 +88,77 @@ async def _insert_user(user: User) -> None:
     await db.insert_once(user, User.exists().where(User.username == user.username), taken)
 
 
-@dataclass
-class LoginLimiter:
-    """Counts failed sign-ins per account and per address in the shared store."""
-
-    store: object
-    max_per_account: int
-    max_per_address: int
-    window_seconds: int
-
-    async def _count(self, key: str) -> int:
-        raw = await self.store.get(key)
-        return int(raw) if raw else 0
-
-    async def blocked(self, username: str, address: str) -> bool:
-        return (
-            await self._count("acct:" + username.lower()) >= self.max_per_account
-            or await self._count("addr:" + address) >= self.max_per_address
-        )
-
-    async def fail(self, username: str, address: str) -> None:
-        for key in ("acct:" + username.lower(), "addr:" + address):
-            await self.store.set(key, str(await self._count(key) + 1), expires_in=self.window_seconds)
-
-    async def succeed(self, username: str) -> None:
-        await self.store.delete("acct:" + username.lower())
-
-
 LOGIN_FAILED = N_("Wrong user name or password.")
+TYPED_NAME_KEPT = 64  # characters of a mistyped user name kept in the audit log
+
+
+async def _failed_sign_in(row: dict | None, typed: str, address: str, action: str) -> None:
+    """Audit a refused sign-in: the name as typed (cut short) and the address, never the
+    password. The actor is nobody: whoever typed it is not known to be the account."""
+    async with db.transaction():
+        await audit.record(None, action, "user", row["id"] if row else "",
+                           username=typed[:TYPED_NAME_KEPT], address=address)
 
 
 async def authenticate(username: str, password: str, address: str, limiter: LoginLimiter) -> int:
-    """Return the user id, or raise Refusal with one message whatever went wrong."""
-    username = (username or "").strip().lower()
-    if await limiter.blocked(username, address):
-        raise RateLimited(
-            N_("Too many failed sign-in attempts. Wait {minutes} minutes and try again."),
-            minutes=limiter.window_seconds // 60,
-        )
+    """Return the user id, or raise Refusal with one message whatever went wrong.
+
+    The attempt is counted before the password is looked at; past the limit it is refused
+    without evaluating it. A refusal for the limit is audited once per window (the first
+    refused attempt), not once per request: a flood must not fill the append-only log."""
+    typed = username or ""
+    username = typed.strip().lower()
+    attempt = await limiter.attempt(username, address)
     row = (
         await User.select(User.id, User.password_hash, User.active).where(User.username == username).first()
         if username
         else None
     )
-    ok = passwords.verify_password(row["password_hash"] if row else None, password or "")
+    if not attempt.allowed:
+        if attempt.first_refused:
+            await _failed_sign_in(row, typed, address, "account.login_throttled")
+        raise RateLimited(
+            N_("Too many failed sign-in attempts. Wait {minutes} minutes and try again."),
+            minutes=limiter.window_seconds // 60,
+        )
+    ok = await passwords.verify(row["password_hash"] if row else None, password or "")
     if not ok or not row["active"]:
-        await limiter.fail(username, address)
+        await _failed_sign_in(row, typed, address, "account.login_failed")
         raise Refusal(LOGIN_FAILED, status_code=400)
-    await limiter.succeed(username)
+    values = {User.last_login_at: now()}
+    if passwords.needs_rehash(row["password_hash"]):
+        values[User.password_hash] = await passwords.hash_async(password)
     async with db.transaction():
-        values = {User.last_login_at: now()}
-        if passwords.needs_rehash(row["password_hash"]):
-            values[User.password_hash] = passwords.hash_password(password)
         await User.update(values).where(User.id == row["id"])
         await audit.record(row["id"], "account.login", "user", row["id"])
+    await limiter.succeed(username, address)
     return row["id"]
 
 
-async def change_password(user_id: int, current: str, new: str, new2: str) -> None:
-    row = await User.select(User.password_hash).where(User.id == user_id).first()
+async def record_logout(user_id: int) -> None:
+    async with db.transaction():
+        await audit.record(user_id, "account.logout", "user", user_id)
+
+
+async def change_password(user_id: int, current: str, new: str, new2: str) -> int:
+    """Change the password and end every session signed in under the old one: returns the
+    new session epoch, which the caller writes into the (rotated) current session."""
+    row = await User.select(User.username, User.password_hash).where(User.id == user_id).first()
     if row is None:
         raise NotFound(N_("No such user."))
     errors = FormErrors()
-    if not passwords.verify_password(row["password_hash"], current or ""):
+    if not await passwords.verify(row["password_hash"], current or ""):
         errors.add("current", account_error("wrong_password"))
-    check_new_password(new, new2, errors, "new", "new2")
+    check_new_password(new, new2, errors, "new", "new2", username=row["username"], current=current)
     errors.raise_if_any(AccountInputError)
+    password_hash = await passwords.hash_async(new)
     async with db.transaction():
-        await User.update(
-            {User.password_hash: passwords.hash_password(new), User.must_change_password: False}
-        ).where(User.id == user_id)
+        epoch = await User.raw(
+            "UPDATE account SET password_hash = {}, must_change_password = {}, session_epoch = session_epoch + 1 "
+            "WHERE id = {} RETURNING session_epoch", password_hash, False, user_id,
+        )
         await audit.record(user_id, "account.password_changed", "user", user_id)
+    return int(epoch[0]["session_epoch"])
 
 
 # ---------------------------------------------------------------- roles and verification
@@ -179,9 +180,20 @@ async def request_role(user_id: int, role: str, note: str) -> int:
     return req.id
 
 
+OWN_ROLES = N_("Nobody grants, revokes or decides on their own roles: ask another staff member or an administrator.")
+
+
+def _not_own(actor: Viewer, user_id: int) -> None:
+    """Separation of duties: a role change (or a decision on a role request) is always
+    someone else's act, so a staff member cannot put themself on a roll, vote and leave."""
+    if actor.id == user_id:
+        raise Refusal(OWN_ROLES, status_code=403)
+
+
 async def _grant(actor: Viewer, user_id: int, role: str) -> bool:
     if role not in {r.value for r in Role}:
         raise Refusal(N_("Unknown role."), status_code=400)
+    _not_own(actor, user_id)
     if not can_grant(actor.granted, role):
         raise Refusal(N_("You may not grant or revoke this role."), status_code=403)
     if not await User.exists().where(User.id == user_id):
@@ -215,10 +227,9 @@ async def revoke_role(actor: Viewer, user_id: int, role: str) -> bool:
     async with db.transaction():
         if role not in {r.value for r in Role}:
             raise Refusal(N_("Unknown role."), status_code=400)  # as granting does
+        _not_own(actor, user_id)
         if not can_grant(actor.granted, role):
             raise Refusal(N_("You may not grant or revoke this role."), status_code=403)
-        if role == Role.admin and user_id == actor.id:
-            raise Refusal(N_("You cannot remove your own administrator role."))
         deleted = await UserRole.delete().where((UserRole.user == user_id) & (UserRole.role == role)).returning(
             UserRole.id
         )
@@ -237,6 +248,7 @@ async def decline_request(actor: Viewer, request_id: int) -> None:
             raise NotFound(N_("This request is not waiting for an answer."))
         if not can_grant(actor.granted, req["role"]):
             raise Refusal(N_("You may not grant or revoke this role."), status_code=403)
+        _not_own(actor, req["user"])
         await RoleRequest.update(
             {RoleRequest.status: "declined", RoleRequest.decided_by: actor.id, RoleRequest.decided_at: now()}
         ).where(RoleRequest.id == request_id)
@@ -287,12 +299,13 @@ async def create_user(
     username: str, password: str, roles: list[str], display_name: str | None = None, grid_id: int | None = None,
     must_change_password: bool = False, actor_id: int | None = None,
 ) -> int:
-    errors = FormErrors()
-    check_password(password, errors)
-    errors.raise_if_any(AccountInputError)
     username, error = username_field(username)
     if error is not None:
         raise AccountInputError({"username": error})
+    errors = FormErrors()
+    check_password(password, errors, username=username)
+    errors.raise_if_any(AccountInputError)
+    password_hash = await passwords.hash_async(password)
     for role in roles:
         if role not in {r.value for r in Role}:
             raise Refusal(N_("Unknown role: {role}."), status_code=400, role=role)
@@ -300,7 +313,7 @@ async def create_user(
         user = User(
             username=username,
             display_name=display_name or username,
-            password_hash=passwords.hash_password(password),
+            password_hash=password_hash,
             grid=grid_id,
             residency_verified=Role.resident in roles,
             must_change_password=must_change_password,

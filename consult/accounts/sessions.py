@@ -8,6 +8,7 @@ session that did not change, so a page view costs no write.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -106,12 +107,46 @@ class DatabaseStore(NamespacedStore):
         await SessionRecord.delete().where(SessionRecord.expires_at < _now())
 
 
-def make_store(redis_url: str | None) -> NamespacedStore:
+def make_store(redis_url: str | None, namespace: str = "consult") -> NamespacedStore:
     if redis_url:
         from litestar.stores.redis import RedisStore
 
-        return RedisStore.with_client(url=redis_url, namespace="consult")
-    return DatabaseStore()
+        return RedisStore.with_client(url=redis_url, namespace=namespace)
+    return DatabaseStore(namespace)
+
+
+def stored_key(session_id: str) -> str:
+    """The key a session is stored under: the SHA-256 of the id its cookie carries, so a
+    copy of the store (the table, a Redis dump) holds no cookie anyone could replay."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+class HashedKeyStore(NamespacedStore):
+    """Wraps a store so that every key is replaced by `stored_key(key)`."""
+
+    def __init__(self, inner: NamespacedStore) -> None:
+        self.inner = inner
+
+    def with_namespace(self, namespace: str) -> "HashedKeyStore":
+        return HashedKeyStore(self.inner.with_namespace(namespace))
+
+    async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
+        await self.inner.set(stored_key(key), value, expires_in)
+
+    async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+        return await self.inner.get(stored_key(key), renew_for)
+
+    async def delete(self, key: str) -> None:
+        await self.inner.delete(stored_key(key))
+
+    async def delete_all(self) -> None:
+        await self.inner.delete_all()
+
+    async def exists(self, key: str) -> bool:
+        return await self.inner.exists(stored_key(key))
+
+    async def expires_in(self, key: str) -> int | None:
+        return await self.inner.expires_in(stored_key(key))
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):

@@ -5,6 +5,7 @@ from piccolo.columns import (
     Boolean,
     Bytea,
     ForeignKey,
+    BigInt,
     Integer,
     Serial,
     Text,
@@ -51,6 +52,9 @@ class User(Table, tablename="account"):
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+    # Bumped by a password change: a session remembers the value it was signed in under,
+    # and one with an older value is no longer valid (every other session ends at once).
+    session_epoch = Integer(default=0)
 
 
 class UserRole(Table):
@@ -84,6 +88,15 @@ class AuditEntry(Table):
     target_type = Varchar(length=40, default="")
     target_id = Varchar(length=40, default="")
     detail = JSON(default="{}")
+
+
+class LoginCounter(Table):
+    """Sign-in attempts per account and per address in the current window, counted by one
+    atomic upsert before the password is checked (`consult.accounts.limits`)."""
+
+    key = Varchar(length=200, primary_key=True)
+    n = Integer(default=0)
+    window_ends = BigInt(default=0)  # Unix seconds
 
 
 class SessionRecord(Table):

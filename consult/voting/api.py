@@ -1,5 +1,10 @@
 """Voting open data: JSON under /api/v1 (the input and output formats of `consult recount`)
-and the result as CSV."""
+and the result as CSV.
+
+`/ballots` serves the published election record as exactly the bytes whose SHA-256 was
+sealed at publication (`consult.voting.record`); `/results` carries that SHA-256. When
+the stored ballots no longer hash to it, both answer 409 with the alarm in `detail`.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,8 @@ from consult.accounts.domain import Viewer
 import consult.voting.counting as counting
 import consult.voting.queries as queries
 from consult.voting.lifecycle import VoteState
+from consult.voting.record import published_record
 from consult.web.csvfile import csv_response
-from consult.web.i18n import gettext as _
 from consult.web.templating import url
 
 
@@ -47,8 +52,16 @@ class VoteOut(msgspec.Struct):
     completion: str | None = None
 
 
+class RollEntryOut(msgspec.Struct):
+    username: str
+    display_name: str
+    weight: str
+
+
 class VoteDetailOut(VoteOut):
     candidates: list[CandidateOut] = []
+    # the roll, public (names and weights) from the moment the vote opens, and frozen since
+    roll: list[RollEntryOut] = []
     results_url: str | None = None
     ballots_url: str | None = None
 
@@ -105,6 +118,9 @@ class ResultOut(msgspec.Struct, omit_defaults=True):
     vacant_seats: int
     budget_used: int
     equal_shares: EqualSharesOut | None = None
+    # /results only: the SHA-256 of the /ballots document sealed at publication
+    # (`consult recount FILE --sha256 HEX` checks a downloaded file against it)
+    ballots_sha256: str | None = None
 
 
 class CandidateInOut(msgspec.Struct):
@@ -122,8 +138,9 @@ class BallotOut(msgspec.Struct, omit_defaults=True):
 
 
 class BallotsOut(msgspec.Struct, omit_defaults=True):
-    """The input format of `consult recount`; in secret mode with a weight held by fewer than 3
-    voters, `ballots` is left out and `receipts`, `totals` and `restricted_reason` are given instead."""
+    """The input format of `consult recount`: every ballot with its receipt and weight (and,
+    in recorded mode only, its voter). Served as the canonical bytes (sorted keys, no spaces,
+    UTF-8) whose SHA-256 `/results` gives."""
 
     rule: str
     seats: int
@@ -133,12 +150,9 @@ class BallotsOut(msgspec.Struct, omit_defaults=True):
     public_weight: str
     roll_weight: str
     candidates: list[CandidateInOut]
-    ballots: list[BallotOut] | None = None
+    ballots: list[BallotOut]
     tie_break_support: bool = False
     completion: str | None = None
-    restricted_reason: str | None = None
-    receipts: list[str] | None = None
-    totals: ResultOut | None = None
 
 
 def _iso(value) -> str | None:
@@ -164,9 +178,10 @@ async def api_votes() -> list[VoteOut]:
 
 @get("/api/v1/votes/{vote_id:int}", name="api:vote", tags=["votes"])
 async def api_vote(vote_id: FromPath[int]) -> VoteDetailOut:
-    """A vote's rules and candidates (public from the moment it leaves draft)."""
+    """A vote's rules, candidates and roll (public from the moment it leaves draft)."""
     vote = await queries.get_vote(vote_id)
     published = vote["state"] == VoteState.published
+    roll = await queries.roll_of(vote_id)
     return VoteDetailOut(
         **_vote_out(vote),
         candidates=[
@@ -174,6 +189,7 @@ async def api_vote(vote_id: FromPath[int]) -> VoteDetailOut:
                          support=int(c["support"]), topic_id=c["topic"])
             for c in await queries.candidates_of(vote_id)
         ],
+        roll=[RollEntryOut(username=r["username"], display_name=r["display_name"], weight=r["weight"]) for r in roll],
         results_url=url("api:vote_results", vote_id=vote_id) if published else None,
         ballots_url=url("api:vote_ballots", vote_id=vote_id) if published else None,
     )
@@ -185,22 +201,21 @@ def _result_out(result: dict) -> ResultOut:
 
 @get("/api/v1/votes/{vote_id:int}/results", name="api:vote_results", tags=["votes"])
 async def api_results(vote_id: FromPath[int]) -> ResultOut:
-    """The published result, in the output format of `consult recount` (409 before publication)."""
-    _vote, _data, result = await queries.published_result(vote_id)
-    return _result_out(counting.result_to_dict(result))
+    """The published result, in the output format of `consult recount`, and the SHA-256 sealed
+    at publication (409 before publication, and when the stored ballots no longer match it)."""
+    record = await published_record(await queries.published_vote(vote_id))
+    record.refuse_altered()
+    return _result_out({**counting.result_to_dict(record.result), "ballots_sha256": record.sealed_sha256})
 
 
 @get("/api/v1/votes/{vote_id:int}/ballots", name="api:vote_ballots", tags=["votes"])
-async def api_ballots(vote_id: FromPath[int]) -> BallotsOut:
-    """The published ballots in the input format of `consult recount` (409 before publication)."""
-    published = await queries.public_ballots(vote_id)
-    data = dict(published.data)
-    if published.restricted:
-        data.pop("ballots")
-        data["restricted_reason"] = _(queries.SMALL_GROUPS_REASON)
-        data["receipts"] = published.receipts
-        data["totals"] = published.result
-    return msgspec.convert(data, BallotsOut)
+async def api_ballots(vote_id: FromPath[int]) -> Response[BallotsOut]:
+    """The published election record, the complete input of `consult recount`, as the exact
+    bytes whose SHA-256 is sealed (409 before publication, and when the stored ballots no
+    longer match the seal)."""
+    record = await published_record(await queries.published_vote(vote_id))
+    record.refuse_altered()
+    return Response(record.body, media_type="application/json")
 
 
 @get("/votes/{vote_id:int}/results.csv", name="votes:results_csv")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from consult import audit, db
 from consult.accounts.domain import Viewer
@@ -28,7 +29,7 @@ from consult.notifications.services import notify
 from consult.numbers import cents_text, to_cents
 from consult.topics.commands import apply_vote_outcome
 import consult.voting.counting as counting
-from consult.voting.domain import new_nonce, parse_roll_csv, receipt_code, validate_ballot
+from consult.voting.domain import check_weight_classes, new_nonce, parse_roll_csv, receipt_code, validate_ballot
 from consult.voting.labels import RATINGS
 from consult.voting.lifecycle import ACTION_ROLES, Action, Secrecy, VoteRuleError, VoteState, is_fixed, next_state
 from consult.voting.forms import candidate_fields, roll_weight, settings_values
@@ -39,14 +40,18 @@ from consult.voting.queries import (
     candidates_of,
     count_vote,
     entry_to_cast,
+    managers,
+    managers_on_roll,
     may_review,
     published_result,
+    refuse_managers,
     representatives,
     roll_entry_of,
     runoff_of,
     turnout,
     vote_row,
 )
+from consult.voting.record import record_bytes, sha256_hex
 from consult.voting.tables import Ballot, Candidate, Participation, Review, RollEntry, Vote
 
 RUNOFF_FIXED = N_("A runoff round keeps the tied candidates, the roll and the rules of its vote; they cannot be changed.")
@@ -152,6 +157,7 @@ async def remove_candidate(actor: Viewer, vote_id: int, candidate_id: int) -> No
 
 
 async def _representative_ids(usernames: set[str] | None = None) -> dict[str, int]:
+    """Who may be on a roll: representatives holding no staff or admin role."""
     return {r["username"]: r["id"] for r in await representatives() if usernames is None or r["username"] in usernames}
 
 
@@ -159,6 +165,7 @@ async def set_roll_entry(actor: Viewer, vote_id: int, user_id: int, weight_text:
     weight = roll_weight(weight_text)
     async with db.transaction():
         await _editable(actor, vote_id)
+        refuse_managers([name for uid, name in (await managers()).items() if uid == user_id])  # separation of duties
         if user_id not in set((await _representative_ids()).values()):
             raise Refusal(N_("Only users holding the representative role can be on the roll."), status_code=400)
         existing = await roll_entry_of(vote_id, user_id)
@@ -173,24 +180,28 @@ async def remove_roll_entry(actor: Viewer, vote_id: int, user_id: int) -> None:
     async with db.transaction():
         await _editable(actor, vote_id)
         deleted = await RollEntry.delete().where((RollEntry.vote == vote_id) & (RollEntry.user == user_id)).returning(
-            RollEntry.id
+            RollEntry.weight_cents
         )
         if not deleted:
             raise NotFound(N_("This person is not on the roll."))
-        await audit.record(actor.id, "vote.roll_removed", "vote", vote_id, user=user_id)
+        await audit.record(actor.id, "vote.roll_removed", "vote", vote_id, user=user_id,
+                           weight=cents_text(deleted[0]["weight_cents"]))
 
 
 async def import_roll_csv(actor: Viewer, vote_id: int, text: str) -> int:
     """Replace the roll with the rows of a `username,weight` file: all or nothing."""
     async with db.transaction():
         await _editable(actor, vote_id)
-        reps = await _representative_ids()
+        reps = {r["username"]: r["id"] for r in await representatives(with_managers=True)}
         rows = parse_roll_csv(text, set(reps))  # VoteRuleError lists every bad line; nothing written
+        staff = set((await managers()).values())
+        refuse_managers([username for username, _w in rows if username in staff])  # separation of duties
         await RollEntry.delete().where(RollEntry.vote == vote_id)
         await RollEntry.insert(
             *[RollEntry(vote=vote_id, user=reps[username], weight_cents=to_cents(weight)) for username, weight in rows]
         )
-        await audit.record(actor.id, "vote.roll_imported", "vote", vote_id, rows=len(rows))
+        await audit.record(actor.id, "vote.roll_imported", "vote", vote_id, rows=len(rows),
+                           entries=[[username, str(weight)] for username, weight in rows])
     return len(rows)
 
 
@@ -210,8 +221,11 @@ async def open_vote(actor: Viewer, vote_id: int) -> None:
         n = await Candidate.count().where(Candidate.vote == vote_id)
         if n == 0:
             raise Refusal(N_("Add candidates before opening the vote."))
-        if not await RollEntry.exists().where(RollEntry.vote == vote_id):
+        roll = await RollEntry.select(RollEntry.weight_cents).where(RollEntry.vote == vote_id)
+        if not roll:
             raise Refusal(N_("Add representatives to the roll before opening the vote."))
+        refuse_managers(await managers_on_roll(vote_id))  # roles may have changed since the roll was set
+        check_weight_classes(vote["secrecy"], [Decimal(cents_text(r["weight_cents"])) for r in roll])
         if vote["round"] == 1 and n < vote["seats"] + 1 and not vote["equal_number"]:
             raise Refusal(
                 N_("A contested vote needs at least {needed} candidates for {seats} seats; there are {candidates}. "
@@ -237,7 +251,7 @@ async def publish_vote(actor: Viewer, vote_id: int) -> counting.CountResult:
     async with db.transaction():
         vote = await vote_row(vote_id, "UPDATE")
         new_state = _check(vote, Action.publish, actor)
-        _, result = await count_vote(vote)
+        data, result = await count_vote(vote)  # read in this transaction: what is sealed is what was counted
         await Vote.update({Vote.state: new_state.value, Vote.published_at: now()}).where(Vote.id == vote_id)
         topic_of = {str(c["id"]): c["topic"] for c in await candidates_of(vote_id)}
         elected_topics = [topic_of[cid] for cid in result.elected if topic_of.get(cid) is not None]
@@ -251,6 +265,7 @@ async def publish_vote(actor: Viewer, vote_id: int) -> counting.CountResult:
             actor.id, "vote.published", "vote", vote_id,
             elected=list(result.elected), tied=list(result.tied), vacant_seats=result.vacant_seats,
             turnout_ballots=result.turnout_ballots, turnout_weight=str(result.turnout_weight),
+            ballots_sha256=sha256_hex(record_bytes(data)),
         )
         await _notify_roll(vote, NoticeKind.vote_published.value, VOTE_PUBLISHED_NOTICE, actor.id)
         if elected_topics or losing:

@@ -55,6 +55,7 @@ Decisions this module documents:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from decimal import Decimal
@@ -259,3 +260,16 @@ def recount_json(text: str) -> str:
     except json.JSONDecodeError as exc:
         raise CountingInputError(f"invalid JSON: {exc}") from None
     return json.dumps(result_to_dict(count(parse_election(data))), ensure_ascii=False, indent=2) + "\n"
+
+
+def recount_record(raw: bytes) -> dict:
+    """The result of a downloaded `/ballots` file (its bytes) in the format of `/results`:
+    the count, and the SHA-256 of exactly these bytes as `ballots_sha256`. For the published
+    file that is the value sealed at publication, so the whole answer equals `/results`."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CountingInputError("the file is not UTF-8 text") from None
+    result = json.loads(recount_json(text))
+    result["ballots_sha256"] = hashlib.sha256(raw).hexdigest()
+    return result

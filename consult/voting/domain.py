@@ -22,7 +22,16 @@ from fractions import Fraction
 
 from consult.fields import has_control
 from consult.messages import N_
-from consult.voting.lifecycle import MESSAGES, Basis, Choice, Completion, Rule, Secrecy, VoteRuleError
+from consult.voting.lifecycle import (
+    MESSAGES,
+    MIN_WEIGHT_CLASS,
+    Basis,
+    Choice,
+    Completion,
+    Rule,
+    Secrecy,
+    VoteRuleError,
+)
 
 # Field messages (no placeholders needed).
 TITLE_MESSAGE = N_("The title must be 4 to 120 characters long.")
@@ -279,16 +288,25 @@ def parse_roll_csv(text: str, known_usernames: set[str]) -> list[tuple[str, Deci
     return rows
 
 
-def _small_groups(weights: Iterable[Decimal]) -> list[Decimal]:
-    """The weight values (compared by value) held by fewer than 3 people, ascending."""
-    held = Counter(Decimal(w) for w in weights)
-    return sorted(w for w, n in held.items() if n < 3)
+def small_weight_classes(roll_weights: Iterable[Decimal]) -> list[Decimal]:
+    """The weight values (compared by value: 1 = 1.00) held by fewer than MIN_WEIGHT_CLASS
+    people on the roll, ascending."""
+    held = Counter(Decimal(w) for w in roll_weights)
+    return sorted(w for w, n in held.items() if n < MIN_WEIGHT_CLASS)
 
 
-def small_weight_groups(cast_weights: Iterable[Decimal]) -> bool:
-    """True when some weight value is held by fewer than 3 voters who cast: in secret mode the
-    ballots endpoint then publishes receipts and totals only."""
-    return bool(_small_groups(cast_weights))
+def weights_text(weights: Iterable[Decimal]) -> str:
+    return ", ".join(format(Decimal(w).normalize(), "f") for w in weights)
+
+
+def check_weight_classes(secrecy: str, roll_weights: Iterable[Decimal]) -> None:
+    """A secret vote opens only when every weight on its roll is held by at least
+    MIN_WEIGHT_CLASS representatives; else VoteRuleError("small_weight_class")."""
+    if secrecy != Secrecy.secret:
+        return
+    small = small_weight_classes(roll_weights)
+    if small:
+        raise VoteRuleError("small_weight_class", weights=weights_text(small), min=MIN_WEIGHT_CLASS)
 
 
 def warnings(
@@ -307,9 +325,9 @@ def warnings(
     if not roll_weights:
         result.append(("empty_roll", {}))
     elif secrecy == Secrecy.secret:
-        small = _small_groups(roll_weights)
+        small = small_weight_classes(roll_weights)
         if small:
-            result.append(("small_weight_group", {"weights": ", ".join(format(w.normalize(), "f") for w in small)}))
+            result.append(("small_weight_class", {"weights": weights_text(small), "min": MIN_WEIGHT_CLASS}))
     return result
 
 

@@ -68,6 +68,17 @@ TRANSITIONS: dict[tuple[VoteState, Action], VoteState] = {
 
 STAFF = (Role.staff, Role.admin)  # in this order in "needs one of these roles"
 STAFF_ROLES = frozenset(STAFF)
+
+# Separation of duties: the people who manage votes (a granted staff or admin role) are
+# never on a roll and never cast. Checked when the roll is set, when the vote opens and
+# at each cast, because roles can change in between.
+ROLL_EXCLUDED_ROLES = STAFF_ROLES
+
+# A secret vote publishes every ballot with its weight, and the roll with names and
+# weights: a weight held by one or two people on the roll would name their ballots. A
+# secret vote opens only when every distinct weight on its roll is held by at least this
+# many representatives (a "weight class"). Recorded votes publish the names anyway.
+MIN_WEIGHT_CLASS = 3
 ACTION_ROLES: dict[Action, frozenset[str]] = {
     Action.edit: STAFF_ROLES,
     Action.open: STAFF_ROLES,
@@ -101,15 +112,26 @@ MESSAGES: dict[str, str] = {
         "Add candidates or tick “equal number” and give a reason."
     ),
     "empty_roll": N_("The roll is empty."),
-    "small_weight_group": N_(
-        "Secret ballot: the weight {weights} is held by fewer than 3 representatives, "
-        "so their ballots could be recognised."
+    # refusals when the roll is set or the vote opens (also shown before, as warnings)
+    "small_weight_class": N_(
+        "A secret vote cannot open: each weight on the roll must be held by at least {min} representatives, "
+        "and these weights are held by fewer: {weights}. Every ballot is published with its weight and the roll "
+        "is public, so such a ballot would show how that person voted. Group the weights into classes of at "
+        "least {min} (for example, round household counts into bands), or choose a recorded ballot."
+    ),
+    "manager_on_roll": N_(
+        "Staff and administrators manage votes and cannot be on a roll or cast a ballot: {names}. "
+        "Remove them from the roll, or have an administrator take away their staff role first."
+    ),
+    "manager_cannot_cast": N_(
+        "You hold a staff or administrator role: the people who manage votes cannot cast a ballot."
     ),
 }
 
 
 # The HTTP status of a refusal by code; any other code is a bad request (400).
-_STATUS = {"role_not_allowed": 403, "action_not_allowed": 409}
+_STATUS = {"role_not_allowed": 403, "action_not_allowed": 409, "small_weight_class": 409, "manager_on_roll": 409,
+           "manager_cannot_cast": 403}
 
 
 class VoteRuleError(Refusal, ValueError):

@@ -15,6 +15,7 @@ import consult.voting.queries as queries
 from consult.voting.domain import validate_ballot
 from consult.voting.lifecycle import ACTION_ROLES, Action, Choice, VoteRuleError, VoteState, casting_open
 from consult.voting.presentation import ReceiptBoard, ResultCard, labels, rules_in_words
+from consult.voting.record import RECORD_ALTERED, RecordAltered, published_record
 from consult.web.errors import refusal_text
 from consult.web.forms import form_data
 from consult.web.fragments import cached_block
@@ -55,13 +56,19 @@ async def _detail_context(request: Request, vote_id: int) -> dict:
         "has_cast": has_cast,
         "casting_open": casting_open(vote["state"]),
         "runoff": shared["runoff"], "published": False, "elected": [], "reviews": shared["reviews"],
-        "parent": shared["parent"],
+        "parent": shared["parent"], "roll": shared["roll"], "altered": None,
     }
     if vote["state"] == VoteState.published:
-        data, result = await queries.count_vote(vote)
+        record = await published_record(vote)
+        if not record.intact:  # the alarm instead of a result counted from changed ballots
+            ctx.update({"published": True, "altered": refusal_text(
+                RecordAltered(RECORD_ALTERED, sealed=record.sealed_sha256, now=record.sha256))})
+            return ctx
+        data, result = record.data, record.result
         review = await queries.review_context(viewer, vote_id, counted=(vote, result), candidates=candidates,
                                               on_roll=on_roll)
-        card = ResultCard(vote_id, vote["published_at"], shared["runoff"] is not None, vote, candidates, result)
+        card = ResultCard(vote_id, vote["published_at"], shared["runoff"] is not None, record.sealed_sha256, vote,
+                          candidates, result)
         board = ReceiptBoard(vote_id, vote["published_at"], data["ballots"])  # ordered by receipt
         ctx.update({
             "published": True, "review": review, "elected": review["elected"],
@@ -77,7 +84,7 @@ async def vote_detail(request: Request, vote_id: FromPath[int]) -> Template:
     return render(request, "voting/detail.html", await _detail_context(request, vote_id))
 
 
-@get("/votes/{vote_id:int}/receipt", name="votes:check_receipt")
+@get("/votes/{vote_id:int}/receipt", name="votes:check_receipt", opt={"no_store": True})
 async def check_receipt(request: Request, vote_id: FromPath[int], code: FromQuery[str] = "") -> Template:
     ctx = await _detail_context(request, vote_id)
     normal, found = await queries.check_receipt(vote_id, code)

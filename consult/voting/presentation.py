@@ -210,6 +210,7 @@ class ResultCard:
     vote_id: int
     published_at: datetime
     has_runoff: bool
+    ballots_sha256: str | None  # sealed at publication (None: published before seals existed)
     vote: dict = field(compare=False, repr=False)
     candidates: list[dict] = field(compare=False, repr=False)
     count: counting.CountResult = field(compare=False, repr=False)

@@ -1,10 +1,14 @@
 """Voting reads: votes, candidates, the roll, the election data and its count, reviews.
 
-The ONLY place the voting feature caches (through `consult.cache.RevisionCache`):
+Where the voting feature caches (through `consult.cache.RevisionCache`; the published
+record's cache lives beside its seal check in `consult.voting.record`):
 - the public vote page's shared part, per content revision (the vote, candidate and
   review tables bump it);
-- a published vote's election data and count, per (vote, publication time): a published
-  vote can no longer change, and 100,000 ballots take seconds to read and count.
+- a published vote's record (election data, its canonical bytes and SHA-256, its count),
+  per (vote, publication time): a published vote can no longer change, and 100,000
+  ballots take seconds to read and count. The record is checked against the SHA-256
+  sealed at publication when it is read, and read and hashed again once older than
+  RECHECK_SECONDS, so a changed ballot table shows as an alarm, never as a changed result.
 
 The result is never stored: it is counted from the stored ballots with
 `consult.voting.counting` each time, from exactly the data `/api/v1/votes/{id}/ballots`
@@ -13,8 +17,6 @@ publishes, so the page, the API and a public recount cannot disagree.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -27,8 +29,17 @@ from consult.numbers import cents_text, percent_text
 from consult.roles import Role
 from consult.topics.queries import annual_vote_projects
 import consult.voting.counting as counting
-from consult.voting.domain import normalise_receipt, small_weight_groups, warnings
-from consult.voting.lifecycle import STAFF, Action, Secrecy, VoteState, casting_open, next_state
+from consult.voting.record import RecordAltered, election_data, published_record  # noqa: F401 (re-exported)
+from consult.voting.domain import normalise_receipt, warnings
+from consult.voting.lifecycle import (
+    ROLL_EXCLUDED_ROLES,
+    STAFF,
+    Action,
+    VoteRuleError,
+    VoteState,
+    casting_open,
+    next_state,
+)
 from consult.voting.labels import RATINGS
 from consult.voting.tables import Ballot, Candidate, Participation, Review, RollEntry, Vote
 
@@ -36,12 +47,6 @@ ALREADY_CAST = N_("You have already cast your ballot in this vote. A cast ballot
 NOT_ON_ROLL = N_("You are not on the roll of this vote.")
 NOT_PUBLISHED = N_("The result of this vote is not published yet: it is published after staff close the vote.")
 NO_SUCH_VOTE = N_("There is no such vote.")
-SMALL_GROUPS_REASON = N_(
-    "Secret ballot: some weight is held by fewer than 3 representatives who voted, so publishing "
-    "each ballot with its weight could reveal how they voted. Only the receipt codes and the totals are published."
-)
-
-
 def fraction_text(value: Fraction) -> str:
     """A stored fraction setting ("1/2"; 0 is "0")."""
     return "0" if value == 0 else f"{value.numerator}/{value.denominator}"
@@ -98,6 +103,8 @@ async def _vote_page_shared(vote_id: int) -> dict:
     vote = await vote_row(vote_id)
     return {
         "vote": vote,
+        # public from the moment the vote opens, and frozen since (opening bumps the revision)
+        "roll": await roll_of(vote_id) if vote["state"] != VoteState.draft else [],
         "candidates": await candidates_of(vote_id),
         "runoff": await runoff_of(vote_id),
         "parent": await vote_row(vote["parent"]) if vote["parent"] else None,
@@ -148,12 +155,42 @@ async def roll_of(vote_id: int) -> list[dict]:
     return rows
 
 
-async def representatives() -> list[dict]:
-    """Active users holding the representative role (granted, not only through admin)."""
+_MANAGER_ROLES_SQL = ", ".join(f"'{role}'" for role in sorted(ROLL_EXCLUDED_ROLES))
+_HOLDS_MANAGER_ROLE = f'EXISTS (SELECT 1 FROM user_role m WHERE m."user" = a.id AND m.role IN ({_MANAGER_ROLES_SQL}))'
+
+
+async def representatives(with_managers: bool = False) -> list[dict]:
+    """Active users holding the representative role (granted, not only through admin) and
+    no staff or admin role: the people who may be put on a roll (``with_managers``: and
+    those who hold one of those roles as well, to name them in a refusal)."""
+    managers = "" if with_managers else f"AND NOT {_HOLDS_MANAGER_ROLE} "
     return await User.raw(
         "SELECT a.id, a.username, a.display_name FROM account a WHERE a.active AND EXISTS "
-        "(SELECT 1 FROM user_role r WHERE r.\"user\" = a.id AND r.role = 'representative') ORDER BY a.username"
+        "(SELECT 1 FROM user_role r WHERE r.\"user\" = a.id AND r.role = 'representative') "
+        f"{managers}ORDER BY a.username"
     )
+
+
+async def managers() -> dict[int, str]:
+    """id -> user name of every account holding a staff or admin role (a few people)."""
+    rows = await User.raw(f"SELECT a.id, a.username FROM account a WHERE {_HOLDS_MANAGER_ROLE}")
+    return {r["id"]: r["username"] for r in rows}
+
+
+async def managers_on_roll(vote_id: int) -> list[str]:
+    """User names on the vote's roll holding a staff or admin role (roles can change after the roll is set)."""
+    rows = await RollEntry.raw(
+        'SELECT a.username FROM roll_entry r JOIN account a ON a.id = r."user" '
+        f"WHERE r.vote = {{}} AND {_HOLDS_MANAGER_ROLE} ORDER BY a.username",
+        vote_id,
+    )
+    return [r["username"] for r in rows]
+
+
+def refuse_managers(names) -> None:
+    """Separation of duties: VoteRuleError("manager_on_roll") naming them, if any."""
+    if names:
+        raise VoteRuleError("manager_on_roll", names=", ".join(sorted(names)))
 
 
 async def turnout(vote_id: int) -> dict:
@@ -208,91 +245,34 @@ async def available_projects(vote_id: int) -> list[dict]:
 # ---------------------------------------------------------------- the election data and the result
 
 
-async def election_data(vote: dict) -> dict:
-    """The vote in the open-data input format of `consult recount` (ballots ordered by receipt)."""
-    roll = await RollEntry.raw(
-        "SELECT COALESCE(SUM(weight_cents), 0) AS cents FROM roll_entry WHERE vote = {}", vote["id"]
-    )
-    candidates = await candidates_of(vote["id"])
-    ballots = await Ballot.raw(
-        "SELECT b.receipt, b.weight_cents, b.choices, a.username AS voter FROM ballot b "
-        "LEFT JOIN account a ON a.id = b.voter WHERE b.vote = {} ORDER BY b.receipt",
-        vote["id"],
-    )
-    recorded = vote["secrecy"] == Secrecy.recorded
-    data = {
-        "rule": vote["rule"],
-        "seats": vote["seats"],
-        "budget": vote["budget"],
-        "basis": vote["basis"],
-        "threshold": vote["threshold"],
-        "public_weight": vote["public_weight"],
-        "roll_weight": cents_text(int(roll[0]["cents"])),
-        "candidates": [
-            {"id": str(c["id"]), "title": c["title"], "cost": int(c["cost"]), "support": int(c["support"])}
-            for c in candidates
-        ],
-        "ballots": [
-            {
-                "receipt": b["receipt"],
-                "weight": cents_text(b["weight_cents"]),
-                "choices": b["choices"] if isinstance(b["choices"], dict) else json.loads(b["choices"]),
-                **({"voter": b["voter"]} if recorded else {}),
-            }
-            for b in ballots
-        ],
-    }
-    if vote["tie_break_support"]:
-        data["tie_break_support"] = True
-    if vote["completion"]:
-        data["completion"] = vote["completion"]
-    return data
-
-
-_PUBLISHED_COUNTS = RevisionCache("published_vote_counts", size=64)
-
-
 async def count_vote(vote: dict) -> tuple[dict, counting.CountResult]:
-    """The election data and its count. A published vote can no longer change (no ballot,
-    candidate or roll entry can be added, changed or removed once it is published), so
-    its count is remembered per (vote, publication time): 100,000 ballots take seconds to
-    read and count, and the result page was doing that on every view. Callers treat the
-    returned data as read-only."""
-    key = (vote["id"], vote["published_at"]) if vote["state"] == VoteState.published else None
-
-    async def read_and_count() -> tuple[dict, counting.CountResult]:
-        data = await election_data(vote)
-        return data, counting.count(counting.parse_election(data))
-
-    return await _PUBLISHED_COUNTS.get_or_load(key, read_and_count)
+    """The election data and its count. A published vote's come from its record (read
+    once, remembered, checked against its seal: `RecordAltered` when changed); any other
+    vote's are read and counted afresh (inside publication, that is what is sealed)."""
+    if vote["state"] == VoteState.published:
+        record = await published_record(vote)
+        record.refuse_altered()
+        return record.data, record.result
+    data = await election_data(vote)
+    return data, counting.count(counting.parse_election(data))
 
 
-async def published_result(vote_id: int) -> tuple[dict, dict, counting.CountResult]:
-    """(vote, election data, result) of a published vote; 409 before publication."""
+async def published_vote(vote_id: int) -> dict:
+    """A published vote's row; 404 for a draft, 409 before publication."""
     vote = await vote_row(vote_id)
     if vote["state"] == VoteState.draft:
         raise NotFound(NO_SUCH_VOTE)
     if vote["state"] != VoteState.published:
         raise Refusal(NOT_PUBLISHED, status_code=409)
+    return vote
+
+
+async def published_result(vote_id: int) -> tuple[dict, dict, counting.CountResult]:
+    """(vote, election data, result) of a published vote; 409 before publication or when
+    its stored ballots no longer match the sealed record."""
+    vote = await published_vote(vote_id)
     data, result = await count_vote(vote)
     return vote, data, result
-
-
-@dataclass
-class PublicBallots:
-    data: dict  # input format, or the settings without ballots when restricted
-    restricted: bool
-    receipts: list[str]
-    result: dict
-
-
-async def public_ballots(vote_id: int) -> PublicBallots:
-    vote, data, result = await published_result(vote_id)
-    receipts = [b["receipt"] for b in data["ballots"]]
-    restricted = vote["secrecy"] == Secrecy.secret and small_weight_groups(
-        Decimal(b["weight"]) for b in data["ballots"]
-    )
-    return PublicBallots(data=data, restricted=restricted, receipts=receipts, result=counting.result_to_dict(result))
 
 
 async def check_receipt(vote_id: int, code: str) -> tuple[str | None, bool]:
@@ -320,6 +300,8 @@ async def ballot_access(viewer: Viewer, vote_id: int) -> dict:
 async def entry_to_cast(vote: dict, viewer: Viewer) -> dict:
     """The viewer's roll entry when they may cast in this vote now; else refused."""
     next_state(vote["state"], Action.cast, viewer.roles)
+    if viewer.granted & ROLL_EXCLUDED_ROLES:  # the roles held now, not when the roll was set
+        raise VoteRuleError("manager_cannot_cast")
     entry = await roll_entry_of(vote["id"], viewer.id)
     if entry is None:
         raise Refusal(NOT_ON_ROLL, status_code=403)

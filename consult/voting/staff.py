@@ -14,7 +14,16 @@ from consult.accounts.guards import requires, viewer_of
 import consult.voting.commands as commands
 import consult.voting.queries as queries
 from consult.voting.labels import STEP_LABELS
-from consult.voting.lifecycle import MESSAGES, STAFF, Action, VoteRuleError, VoteState, allowed_actions, is_fixed
+from consult.voting.lifecycle import (
+    MESSAGES,
+    MIN_WEIGHT_CLASS,
+    STAFF,
+    Action,
+    VoteRuleError,
+    VoteState,
+    allowed_actions,
+    is_fixed,
+)
 from consult.fields import row_id
 from consult.numbers import cents_text
 from consult.voting.forms import is_ticked
@@ -110,6 +119,7 @@ async def _manage_context(request: Request, vote_id: int, **extra) -> dict:
         "representatives": [r for r in await queries.representatives() if r["id"] not in on_roll],
         "projects": await queries.available_projects(vote_id) if vote["state"] == VoteState.draft else None,
         "warnings": [_(MESSAGES[code], **params) for code, params in await queries.vote_warnings(vote)],
+        "min_weight_class": MIN_WEIGHT_CLASS,
         "editable": Action.edit in actions and not is_fixed(vote["round"]),
         "steps": [(a.value, _(STEP_LABELS[a])) for a in actions if a in STEP_LABELS],
         "turnout": await queries.turnout(vote_id) if vote["state"] != VoteState.draft else None,

@@ -6,6 +6,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 import consult.web.i18n as i18n
+from consult.accounts.guards import VIEWER_KEY
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -41,10 +42,31 @@ class LocaleMiddleware:
         await self.app(scope, receive, send)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def is_private(scope: Scope) -> bool:
+    """Whether a response may hold something only this person should see, and so must not be
+    kept by the browser's cache, the back button's copy or any proxy (`no-store`): every page
+    served to a signed-in person (their account, ballot, receipt, staff pages, and their name
+    in the header of any other page), every answer to a form post (a cast ballot's receipt,
+    a ballot review), and the routes declared with `opt={"no_store": True}` (a visitor's
+    receipt check: the code is in the URL). Public pages for visitors keep their caching."""
+    if scope.get("method", "GET") not in SAFE_METHODS:
+        return True
+    viewer = scope.get(VIEWER_KEY)  # type: ignore[call-overload]
+    if viewer is not None and viewer.signed_in:
+        return True
+    handler = scope.get("route_handler")
+    return bool(handler is not None and getattr(handler, "opt", {}).get("no_store"))
+
+
 def security_headers(production: bool):
     async def before_send(message: Message, scope: Scope) -> None:
         if message["type"] == "http.response.start":
             headers = MutableScopeHeaders.from_message(message)
+            if is_private(scope):
+                headers["Cache-Control"] = "no-store"
             headers["Content-Security-Policy"] = CSP
             headers["X-Content-Type-Options"] = "nosniff"
             headers["Referrer-Policy"] = "same-origin"

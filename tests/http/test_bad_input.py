@@ -376,7 +376,7 @@ def test_every_endpoint_that_takes_input_is_fuzzed(world):
 def _client_for(world, endpoint):
     # The sign-in fuzzing counts failures against the test client's one address; a fresh
     # sign-in after it must not meet the (separately tested) per-address limit.
-    run(world.app.stores.get("login").delete_all())
+    run(world.app.state.login_limiter.clear())
     if endpoint.role == "next_representative":
         name = world.fuzz_reps.pop() if len(world.fuzz_reps) > 1 else world.fuzz_reps[0]
         c = open_client(world.app)

@@ -71,6 +71,7 @@ def test_an_expired_stored_session_is_gone_and_a_viewer_has_exactly_their_roles(
     from datetime import datetime, timedelta, timezone
 
     from consult.accounts.services import load_viewer
+    from consult.accounts.sessions import stored_key
     from consult.accounts.tables import SessionRecord
     from tests.conftest import user_id
 
@@ -78,9 +79,9 @@ def test_an_expired_stored_session_is_gone_and_a_viewer_has_exactly_their_roles(
     run(store.set("expiring", b"{}", expires_in=3600))
     assert run(store.get("expiring")) == b"{}"
     past = datetime.now(timezone.utc) - timedelta(seconds=5)
-    run(SessionRecord.update({SessionRecord.expires_at: past}).where(SessionRecord.key.like("%:expiring")))
+    run(SessionRecord.update({SessionRecord.expires_at: past}).where(SessionRecord.key.like("%:" + stored_key("expiring"))))
     assert run(store.get("expiring")) is None
-    assert run(SessionRecord.count().where(SessionRecord.key.like("%:expiring"))) == 0  # and deleted
+    assert run(SessionRecord.count().where(SessionRecord.key.like("%:" + stored_key("expiring")))) == 0  # and deleted
 
     name = make_user("resident", "party_member")
     viewer = run(load_viewer(user_id(name)))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from consult.voting.counting import recount_json
+from consult.voting.counting import recount_record
 from tests.conftest import run, text_of, user_id
 
 
@@ -108,12 +108,18 @@ def test_staff_create_vote_add_candidates_and_roll_see_warnings_and_open(staff, 
     assert "3.5" in page  # total roll weight
     # warnings: fewer than K+1 candidates, weights held by fewer than 3 (secret ballot)
     assert "至少需要 3 个候选项目" in page or "at least 3 candidates" in page
-    assert "1.5" in page and "无记名" in page
+    assert "1.5, 2" in page and "无记名" in page
     # opening refused without K+1 candidates (差额) and without "equal number"
     r = staff.post(f"/staff/votes/{vote_id}/open")
     assert r.status_code == 409
     add_candidate(staff, vote_id, "口袋公园")
-    assert staff.post(f"/staff/votes/{vote_id}/open").status_code == 303
+    # a secret vote whose weights 1.5 and 2 are each held by one person does not open
+    r = staff.post(f"/staff/votes/{vote_id}/open")
+    assert r.status_code == 409 and "1.5, 2" in text_of(r.text)
+    form = {"title": "2026 年度民生实事项目票决", "year": "2026", "seats": "2", "budget": "", "basis": "enrolled",
+            "threshold": "1/2", "secrecy": "recorded", "public_weight": "0", "rule": "majority"}
+    assert staff.post(f"/staff/votes/{vote_id}/settings", form).status_code == 303
+    assert staff.post(f"/staff/votes/{vote_id}/open").status_code == 303  # recorded mode is exempt
     actions = audit_actions(vote_id)
     assert actions[0] == "vote.created"
     assert actions.count("vote.candidate_added") == 3 and actions.count("vote.roll_set") == 2
@@ -127,7 +133,7 @@ def test_equal_number_needs_a_reason_and_then_allows_opening(staff, make_user):
     assert r.status_code == 400 and 'aria-invalid="true"' in r.text
     vote_id = create_vote(staff, seats="1", equal_number="1", equal_number_reason="只有一个成熟项目")
     add_candidate(staff, vote_id, "唯一项目")
-    set_roll(staff, vote_id, [(make_user("representative"), "1")])
+    set_roll(staff, vote_id, [(make_user("representative"), "1") for _ in range(3)])
     assert staff.post(f"/staff/votes/{vote_id}/open").status_code == 303
 
 
@@ -366,11 +372,12 @@ def test_full_story_publish_read_result_find_receipt_and_recount(staff, make_use
     assert by_id[ids[1]]["approve"] == "4.5" and by_id[ids[1]]["status"] == "failed"
     assert results["elected"] == [ids[0]] and results["vacant_seats"] == 1 and results["budget_used"] == 100
 
-    ballots = visitor.get(f"/api/v1/votes/{vote_id}/ballots").json()
+    download = visitor.get(f"/api/v1/votes/{vote_id}/ballots")
+    ballots = download.json()
     assert sorted(b["receipt"] for b in ballots["ballots"]) == sorted(receipts)
     assert ballots["roll_weight"] == "13" and "voter" not in ballots["ballots"][0]
     assert [b["receipt"] for b in ballots["ballots"]] == sorted(receipts)  # ordered by receipt, not by time
-    assert json.loads(recount_json(json.dumps(ballots))) == results
+    assert recount_record(download.content) == results  # the seal included: the exact published bytes
 
     page = visitor.get(f"/votes/{vote_id}")
     text = text_of(page.text)
@@ -391,16 +398,27 @@ def test_full_story_publish_read_result_find_receipt_and_recount(staff, make_use
     assert staff.post(f"/staff/votes/{vote_id}/close").status_code == 409
 
 
-def test_secret_ballots_with_small_weight_groups_publish_receipts_and_totals_only(staff, make_user, new_client):
-    vote_id, reps, ids = open_vote(staff, make_user, weights=("1", "1", "1", "3"))
-    for rep in reps:
-        assert cast(signed_in(new_client, rep), vote_id, {ids[0]: "approve"}).status_code == 200
-    staff.post(f"/staff/votes/{vote_id}/close")
-    staff.post(f"/staff/votes/{vote_id}/publish")
-    data = new_client().get(f"/api/v1/votes/{vote_id}/ballots").json()
-    assert "ballots" not in data and len(data["receipts"]) == 4
-    assert "不足 3 名" in data["restricted_reason"]  # "held by fewer than 3 representatives", in the default Chinese
-    assert data["totals"]["candidates"][0]["approve"] == "6"
+def test_a_secret_vote_on_a_1_1_1_5_roll_does_not_open_and_the_page_explains_why_first(staff, make_user):
+    """Finding 3: on a roll weighted 1, 1, 1, 5 the weight-5 ballot would be that person's own."""
+    vote_id = create_vote(staff)
+    for i in range(3):
+        add_candidate(staff, vote_id, f"候选项目 {i + 1} 号")
+    reps = [make_user("representative") for _ in range(4)]
+    set_roll(staff, vote_id, list(zip(reps, ("1", "1", "1", "5"))))
+    staff.tc.cookies.set("lang", "en")
+    page = text_of(staff.get(f"/staff/votes/{vote_id}").text)
+    # before anyone tries to open: the rule, and which weight breaks it
+    assert "each weight on the roll is held by at least 3 representatives" in page
+    assert "these weights are held by fewer: 5" in page
+    r = staff.post(f"/staff/votes/{vote_id}/open")
+    text = text_of(r.text)
+    assert r.status_code == 409 and "held by fewer: 5" in text
+    assert "classes of at least 3" in text and "recorded ballot" in text  # the two ways out
+    assert audit_actions(vote_id)[-1] != "vote.opened"
+    # way out 1: weight classes of at least 3 (the 5 banded with two others)
+    extra = [make_user("representative") for _ in range(2)]
+    set_roll(staff, vote_id, list(zip(reps + extra, ("1", "1", "1", "5", "5", "5"))))
+    assert staff.post(f"/staff/votes/{vote_id}/open").status_code == 303
 
 
 def test_recorded_ballots_publish_the_voter(staff, make_user, new_client):
@@ -409,10 +427,10 @@ def test_recorded_ballots_publish_the_voter(staff, make_user, new_client):
         cast(signed_in(new_client, rep), vote_id, {ids[1]: "approve"})
     staff.post(f"/staff/votes/{vote_id}/close")
     staff.post(f"/staff/votes/{vote_id}/publish")
-    data = new_client().get(f"/api/v1/votes/{vote_id}/ballots").json()
-    assert sorted(b["voter"] for b in data["ballots"]) == sorted(reps)
+    download = new_client().get(f"/api/v1/votes/{vote_id}/ballots")
+    assert sorted(b["voter"] for b in download.json()["ballots"]) == sorted(reps)
     results = new_client().get(f"/api/v1/votes/{vote_id}/results").json()
-    assert json.loads(recount_json(json.dumps(data))) == results
+    assert recount_record(download.content) == results
 
 
 def test_tie_at_the_last_seat_is_shown_and_staff_start_a_runoff(staff, make_user, new_client):
@@ -583,8 +601,8 @@ def test_demo_votes_load_idempotently_with_a_published_result(app, community, ne
     results = visitor.get(f"/api/v1/votes/{published['id']}/results").json()
     statuses = sorted(c["status"] for c in results["candidates"])
     assert statuses == ["elected", "elected", "failed", "failed", "over_budget"] and results["vacant_seats"] == 1
-    ballots = visitor.get(f"/api/v1/votes/{published['id']}/ballots").json()
-    assert len(ballots["ballots"]) == 6 and json.loads(recount_json(json.dumps(ballots))) == results
+    download = visitor.get(f"/api/v1/votes/{published['id']}/ballots")
+    assert len(download.json()["ballots"]) == 6 and recount_record(download.content) == results
     opened = run(Vote.select().where(Vote.title == demo.OPEN_TITLE).first())
     assert opened["state"] == "open"
     rep = new_client()

@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from consult.voting.counting import recount_json
+from consult.voting.counting import recount_json, recount_record
 from tests.conftest import ROOT, run, text_of
 from tests.http.test_voting import (  # helpers and the `staff` fixture, no tests
     RECEIPT_RE,
@@ -125,12 +125,12 @@ def test_equal_shares_vote_published_explained_and_recounted(staff, make_user, n
     assert by_id[c4]["reason"] == "zero_cost"
     assert by_id[c5]["reason"] == "no_supporters" and by_id[c5]["supporters"] == 0
 
-    ballots = visitor.get(f"/api/v1/votes/{vote_id}/ballots").json()
+    download = visitor.get(f"/api/v1/votes/{vote_id}/ballots")
+    ballots = download.json()
     assert ballots["rule"] == "equal_shares" and ballots["budget"] == 900 and "completion" not in ballots
     assert sorted(b["receipt"] for b in ballots["ballots"]) == sorted(receipts)
-    text = json.dumps(ballots, ensure_ascii=False)
-    assert json.loads(recount_json(text)) == results
-    assert cli_recount(text) == results
+    assert recount_record(download.content) == results
+    assert cli_recount(download.text) == results  # the seal included: the exact published bytes
 
     page = visitor.get(f"/votes/{vote_id}")
     assert page.status_code == 200 and "style=" not in page.text
@@ -173,12 +173,12 @@ def test_equal_shares_with_add_one_completion_carries_it_to_the_recount(staff, m
     close_and_publish(staff, vote_id)
 
     visitor = new_client()
-    ballots = visitor.get(f"/api/v1/votes/{vote_id}/ballots").json()
+    download = visitor.get(f"/api/v1/votes/{vote_id}/ballots")
+    ballots = download.json()
     assert ballots["completion"] == "add_one"
     results = visitor.get(f"/api/v1/votes/{vote_id}/results").json()
-    text = json.dumps(ballots, ensure_ascii=False)
-    assert json.loads(recount_json(text)) == results
-    assert cli_recount(text) == results
+    assert recount_record(download.content) == results
+    assert cli_recount(download.text) == results
     # plain equal shares buys c0 only; raising the shares (75 -> 84 yuan per unit of weight) also buys c1
     assert results["elected"] == [c0, c1] and results["budget_used"] == 300
     assert results["equal_shares"]["completion"] == "add_one" and results["equal_shares"]["voter_budget"] == "84"

@@ -47,8 +47,14 @@ def test_migrate_prints_the_first_admin_once_and_user_add_reads_the_password_fro
 
 
 def test_admin_password_from_environment_is_used(tmp_path):
-    r = consult(["migrate"], tmp_path, CONSULT_ADMIN_PASSWORD="chosen-admin-pass")
+    r = consult(["migrate"], tmp_path, CONSULT_ADMIN_PASSWORD="chosen-secret-pass")
     assert r.returncode == 0 and "CONSULT_ADMIN_PASSWORD" in r.stdout and "one-time" not in r.stdout
+
+
+def test_a_common_admin_password_from_the_environment_is_refused_plainly(tmp_path):
+    r = consult(["migrate"], tmp_path, CONSULT_ADMIN_PASSWORD="password1")
+    assert r.returncode == 2 and "CONSULT_ADMIN_PASSWORD" in r.stderr and "10,000 most used" in r.stderr
+    assert "Traceback" not in r.stderr
 
 
 def test_production_requires_a_secret_key_and_refuses_demo(tmp_path):
@@ -70,3 +76,28 @@ def test_demo_is_idempotent(tmp_path):
     assert con.execute("select count(*) from account where username like 'demo_%'").fetchone()[0] == 11
     roles = {r[0] for r in con.execute("select distinct role from user_role")}
     assert roles == {"resident", "party_member", "committee", "representative", "staff", "admin"}
+
+
+def test_recount_checks_a_file_against_the_published_sha256_and_says_so_plainly(tmp_path):
+    import hashlib
+    import json
+
+    record = {"rule": "majority", "seats": 1, "budget": None, "basis": "enrolled", "threshold": "1/2",
+              "public_weight": "0", "roll_weight": "3",
+              "candidates": [{"id": "1", "title": "社区食堂", "cost": 100, "support": 0}],
+              "ballots": [{"receipt": f"r{i}", "weight": "1", "choices": {"1": "approve"}} for i in range(3)]}
+    body = json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    seal = hashlib.sha256(body).hexdigest()
+    (tmp_path / "ballots.json").write_bytes(body)
+    ok = consult(["recount", "ballots.json", "--sha256", seal.upper()], tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "is the published record" in ok.stderr and seal in ok.stderr
+    out = json.loads(ok.stdout)
+    assert out["elected"] == ["1"] and out["ballots_sha256"] == seal  # the format of /results, seal included
+    assert json.loads(consult(["recount", "-"], tmp_path, stdin=body.decode()).stdout) == out
+
+    record["ballots"][0]["choices"]["1"] = "oppose"  # one ballot changed
+    (tmp_path / "changed.json").write_bytes(json.dumps(record, ensure_ascii=False).encode())
+    bad = consult(["recount", "changed.json", "--sha256", seal], tmp_path)
+    assert bad.returncode == 1 and bad.stdout == ""
+    assert "is NOT the published record" in bad.stderr and seal in bad.stderr and "Not recounted" in bad.stderr

@@ -23,3 +23,12 @@ def test_production_needs_secret_key(tmp_path):
 def test_short_secret_is_refused():
     with pytest.raises(SettingsError):
         load_settings({"SECRET_KEY": "short"})
+
+
+def test_cookie_names_are_host_prefixed_in_production_only():
+    from consult.settings import load_settings
+
+    prod = load_settings({"CONSULT_ENV": "production", "SECRET_KEY": "p" * 40})
+    assert (prod.session_cookie, prod.csrf_cookie) == ("__Host-session", "__Host-csrftoken")
+    dev = load_settings({"CONSULT_ENV": "development", "SECRET_KEY": "d" * 40})
+    assert (dev.session_cookie, dev.csrf_cookie) == ("session", "csrftoken")

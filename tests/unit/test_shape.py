@@ -15,7 +15,7 @@ PACKAGE = ROOT / "consult"
 
 # Modules that hold rules: standard library only, or another module of this list.
 PURE = {
-    "consult.messages", "consult.roles", "consult.fields", "consult.numbers",
+    "consult.messages", "consult.roles", "consult.fields", "consult.numbers", "consult.accounts.common_passwords",
     "consult.voting.election", "consult.voting.majority", "consult.voting.shares_instance", "consult.voting.shares_run",
 }
 PURE_SUFFIXES = (".lifecycle", ".forms", ".evaluation", ".labels", ".domain", ".counting", ".equal_shares")

@@ -15,7 +15,8 @@ from consult.voting.domain import (
     parse_roll_csv,
     parse_weight,
     receipt_code,
-    small_weight_groups,
+    check_weight_classes,
+    small_weight_classes,
     validate_ballot,
     validate_vote_settings,
     warnings,
@@ -23,6 +24,7 @@ from consult.voting.domain import (
 from consult.voting.lifecycle import (
     ACTION_ROLES,
     MESSAGES,
+    MIN_WEIGHT_CLASS,
     TRANSITIONS,
     Action,
     Basis,
@@ -293,9 +295,9 @@ def test_warning_fewer_candidates_than_seats_even_with_equal_number():
     assert warnings(3, 2, False, "recorded", [Decimal(1)]) == expected
 
 
-def test_warning_small_weight_group_only_in_secret_mode():
+def test_warning_small_weight_class_only_in_secret_mode():
     roll = [Decimal("1"), Decimal("1.00"), Decimal("1.0"), Decimal("2.5"), Decimal("3"), Decimal("3")]
-    assert warnings(1, 2, False, "secret", roll) == [("small_weight_group", {"weights": "2.5, 3"})]
+    assert warnings(1, 2, False, "secret", roll) == [("small_weight_class", {"weights": "2.5, 3", "min": 3})]
     assert warnings(1, 2, False, "recorded", roll) == []
 
 
@@ -308,12 +310,24 @@ def test_every_warning_message_formats():
         assert MESSAGES[code].format(**params)
 
 
-def test_small_weight_groups_of_cast_ballots():
-    assert small_weight_groups([]) is False
-    assert small_weight_groups([Decimal(1)] * 3) is False
-    assert small_weight_groups([Decimal(1)] * 3 + [Decimal(2)] * 2) is True
-    assert small_weight_groups([Decimal("1.5")] * 2 + [Decimal("1.50")]) is False  # same value
-    assert small_weight_groups([Decimal(1)] * 4 + [Decimal(2)]) is True
+def test_weight_classes_of_the_roll():
+    assert MIN_WEIGHT_CLASS == 3
+    assert small_weight_classes([]) == []
+    assert small_weight_classes([Decimal(1)] * 3) == []
+    assert small_weight_classes([Decimal(1)] * 3 + [Decimal(2)] * 2) == [Decimal(2)]
+    assert small_weight_classes([Decimal("1.5")] * 2 + [Decimal("1.50")]) == []  # same value
+    assert small_weight_classes([Decimal(1)] * 4 + [Decimal(5)]) == [Decimal(5)]
+
+
+def test_a_secret_roll_of_1_1_1_5_is_refused_and_names_the_weight_and_the_way_out():
+    roll = [Decimal(1)] * 3 + [Decimal(5)]
+    with pytest.raises(VoteRuleError) as refused:
+        check_weight_classes("secret", roll)
+    assert refused.value.code == "small_weight_class" and refused.value.status_code == 409
+    text = MESSAGES["small_weight_class"].format(**refused.value.params)
+    assert "5" in text and "at least 3" in text and "bands" in text and "recorded" in text
+    check_weight_classes("recorded", roll)  # recorded mode publishes the names anyway
+    check_weight_classes("secret", [Decimal(1)] * 3 + [Decimal(5)] * 3)
 
 
 # --------------------------------------------------------------------------- ballots and receipts

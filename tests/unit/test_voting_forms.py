@@ -53,11 +53,11 @@ def test_lifecycle_questions():
 
 def test_a_published_votes_views_are_keyed_on_the_vote_and_its_publication_only():
     when = datetime(2026, 1, 2, tzinfo=timezone.utc)
-    a = ResultCard(7, when, False, {"id": 7}, [], None)
-    b = ResultCard(7, when, False, {"id": 7, "other": "rows"}, [{"id": 1}], None)
+    a = ResultCard(7, when, False, "ab" * 32, {"id": 7}, [], None)
+    b = ResultCard(7, when, False, "ab" * 32, {"id": 7, "other": "rows"}, [{"id": 1}], None)
     assert a == b and hash(a) == hash(b)
-    assert a != ResultCard(7, when, True, {}, [], None)  # a runoff round appeared: the card says so
-    assert a != ResultCard(7, datetime(2026, 1, 3, tzinfo=timezone.utc), False, {}, [], None)
+    assert a != ResultCard(7, when, True, "ab" * 32, {}, [], None)  # a runoff round appeared: the card says so
+    assert a != ResultCard(7, datetime(2026, 1, 3, tzinfo=timezone.utc), False, "ab" * 32, {}, [], None)
     assert ReceiptBoard(7, when, []) == ReceiptBoard(7, when, [{"receipt": "x"}])
 
 
