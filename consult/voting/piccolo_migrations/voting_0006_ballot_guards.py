@@ -56,7 +56,10 @@ BEGIN
     END IF;
     RAISE EXCEPTION 'the rewrite guard cannot be changed';
   END IF;
-  RAISE EXCEPTION '% cannot be changed or removed', TG_TABLE_NAME;
+  IF TG_OP = 'UPDATE' THEN
+    RAISE EXCEPTION '% cannot be changed', TG_TABLE_NAME;
+  END IF;
+  RAISE EXCEPTION '% cannot be removed', TG_TABLE_NAME;
 END; $$ LANGUAGE plpgsql
 """
 PG_TRIGGERS = [
