@@ -148,3 +148,20 @@ async def _roll_entry_without_the_check(vote, viewer):
     from consult.voting.queries import roll_entry_of
 
     return await roll_entry_of(vote["id"], viewer.id)
+
+
+def test_closing_with_another_secret_key_is_refused_and_changes_nothing(app, community, settings):
+    from consult.voting import commands, sealing
+    from consult.voting.sealing import SealBroken
+
+    staff, vote_id, voters, cids = _open_vote(community, reps=1)
+    run(commands.cast_ballot(_viewer(voters[0], "representative"), vote_id, {cids[0]: "approve"}))
+    sealing.configure("another-secret-key-" * 4)
+    try:
+        with pytest.raises(SealBroken):
+            run(commands.close_vote(staff, vote_id))
+    finally:
+        sealing.configure(settings.secret_key)
+    assert run(db.engine().run_ddl(f"SELECT state FROM vote WHERE id = {vote_id}"))[0]["state"] == "open"
+    run(commands.close_vote(staff, vote_id))  # the right key: closes
+    assert _count(f"SELECT COUNT(*) AS n FROM ballot WHERE vote = {vote_id} AND sealed = ''") == 1
