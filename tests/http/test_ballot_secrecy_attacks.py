@@ -255,6 +255,7 @@ def test_after_the_close_the_best_attack_links_no_more_than_chance(world, closed
     old_ids = {r["id"] for r in world["open"]["ballots"]}
     assert not old_ids & {r["id"] for r in snap["ballots"]}  # new ids
     if db.is_sqlite():
+        assert run(db.engine().run_ddl("PRAGMA secure_delete"))[0]["secure_delete"] == 1  # deleted cells zeroed
         assert snap["wal_size"] == 0  # truncated: no frame of the casts is left
         # the sealed rows of the open vote are gone from the file, not only from the table
         assert not any(_needle(r) in snap["db_bytes"] for r in world["open"]["ballots"])
