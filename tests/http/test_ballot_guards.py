@@ -26,7 +26,7 @@ def _viewer(uid: int, role: str):
     return Viewer(id=uid, granted=frozenset({role}))
 
 
-def _open_vote(community, reps: int = 2):
+def _open_vote(community, reps: int = 3):  # a secret vote opens with weight classes of at least 3
     from consult.voting import commands
 
     staff = _viewer(_user(community, "staff"), "staff")
@@ -96,13 +96,13 @@ def test_participation_cannot_be_changed_or_removed(published):
     vote_id, _ = published
     assert "cannot be changed" in _refused(f'UPDATE participation SET "user" = "user" WHERE vote = {vote_id}')
     assert "cannot be removed" in _refused(f"DELETE FROM participation WHERE vote = {vote_id}")
-    assert _count(f"SELECT COUNT(*) AS n FROM participation WHERE vote = {vote_id}") == 2
+    assert _count(f"SELECT COUNT(*) AS n FROM participation WHERE vote = {vote_id}") == 3  # all three who cast
 
 
 def test_an_open_votes_sealed_ballot_cannot_be_removed_either(app, community):
     from consult.voting import commands
 
-    _staff, vote_id, voters, cids = _open_vote(community, reps=1)
+    _staff, vote_id, voters, cids = _open_vote(community)
     run(commands.cast_ballot(_viewer(voters[0], "representative"), vote_id, {cids[1]: "approve"}))
     assert "cannot be removed" in _refused(f"DELETE FROM ballot WHERE vote = {vote_id}")
     assert "cannot be changed" in _refused(f"UPDATE ballot SET sealed = '' WHERE vote = {vote_id}")
@@ -154,7 +154,7 @@ def test_closing_with_another_secret_key_is_refused_and_changes_nothing(app, com
     from consult.voting import commands, sealing
     from consult.voting.sealing import SealBroken
 
-    staff, vote_id, voters, cids = _open_vote(community, reps=1)
+    staff, vote_id, voters, cids = _open_vote(community)
     run(commands.cast_ballot(_viewer(voters[0], "representative"), vote_id, {cids[0]: "approve"}))
     sealing.configure("another-secret-key-" * 4)
     try:
