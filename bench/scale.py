@@ -84,6 +84,12 @@ class BulkWriter:
                 return [tuple(r) for r in await cur.fetchall()]
         return [tuple(r) for r in await self.conn.fetch(sql, *args)]
 
+    async def execute(self, sql: str, *args) -> None:
+        if self.sqlite:
+            await self.conn.execute(sql.replace("$1", "?").replace("$2", "?"), args)
+        else:
+            await self.conn.execute(sql, *args)
+
     async def next_id(self, table: str) -> int:
         return int(await self.fetchval(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')) + 1
 
@@ -227,20 +233,31 @@ async def write_vote(w: BulkWriter, rng: random.Random, vote_id: int, title: str
             favoured.add(cand_id)
         cand_id += 1
     parts, ballots = ballots_for(rng, vote_id, roll, ids, seats, favoured, turnout)
+    if state == "open":  # stored as cast_ballot stores them: sealed (consult.voting.sealing)
+        from consult.voting import sealing
+
+        ballots = [(bid, sealing.tag(vote_id, receipt), cents, "{}", sealing.seal(vote_id, receipt, json.loads(c)))
+                   for bid, receipt, cents, c in ballots]
+    else:  # as close_vote leaves them: plain
+        ballots = [(bid, receipt, cents, c, "") for bid, receipt, cents, c in ballots]
     async with w.transaction():
         await w.insert("vote", ["id", "title", "year", "seats", "budget", "basis", "threshold", "secrecy",
                                 "public_weight", "rule", "tie_break_support", "equal_number", "equal_number_reason",
                                 "state", "round", "created_by", "created_at", "opened_at", "closed_at",
                                 "published_at"],
                        [(vote_id, title, year, seats, None, "enrolled", "1/2", "secret", "0", "majority", False,
-                         False, "", state, 1, staff_id, opened - timedelta(days=10), opened, closed,
+                         False, "", "open", 1, staff_id, opened - timedelta(days=10), opened, closed,
                          closed + timedelta(hours=1) if closed else None)])
         await w.insert("candidate", ["id", "vote", "topic", "title", "description", "cost", "support",
                                      "responsible_unit", "position"], cand_rows)
         await w.insert("roll_entry", ["vote", "user", "weight_cents"], [(vote_id, u, c) for u, c in roll])
         await w.insert("participation", ["vote", "user"], [(vote_id, p[0]) for p in parts])
-        await w.insert("ballot", ["id", "vote", "receipt", "weight_cents", "choices"],
-                       [(b[0], vote_id, b[1], b[2], b[3]) for b in ballots])
+        await w.insert("ballot", ["id", "vote", "receipt", "weight_cents", "choices", "sealed"],
+                       [(b[0], vote_id, b[1], b[2], b[3], b[4]) for b in ballots])
+        # The vote is written open and then moved to its state: the database accepts ballots
+        # only into an open vote (voting_0006_ballot_guards).
+        if state != "open":
+            await w.execute("UPDATE vote SET state = $1 WHERE id = $2", state, vote_id)
     await w.fix_sequences(["vote", "candidate"])
     return len(ballots)
 
@@ -365,7 +382,11 @@ async def _main(argv: list[str] | None = None) -> None:
                                                  "(load the demo community first: consult demo).")
     parser.add_argument("--scale", type=int, required=True, help="generate N topics with their discussions")
     args = parser.parse_args(argv)
-    db.use_database(load_settings().database_url)
+    settings = load_settings()
+    db.use_database(settings.database_url)
+    from consult.voting import sealing
+
+    sealing.configure(settings.secret_key)  # the open vote's ballots are sealed
     await db.prepare_engine()
     try:
         print(await generate(args.scale))

@@ -21,7 +21,8 @@ from consult.accounts.limits import LoginLimiter, make_counters
 from consult.accounts.sessions import ConsultSessionConfig, HashedKeyStore, make_store
 from consult.fields import is_id
 from consult.settings import Settings, load_settings
-from consult.web import i18n
+import consult.voting.sealing as sealing
+from consult.web import access_log, i18n
 from consult.web.errors import EXCEPTION_HANDLERS
 from consult.web.forms import refuse_nul
 from consult.web.middleware import LocaleMiddleware, security_headers
@@ -65,6 +66,8 @@ async def _every(seconds: int, job) -> None:
 def create_app(settings: Settings | None = None, *, manage_engine: bool = True) -> Litestar:
     settings = settings or load_settings()
     passwords.configure(settings.argon2_profile)
+    sealing.configure(settings.secret_key)  # every open vote's ballots are sealed under a key derived from it
+    access_log.install()  # no query string (a receipt code) in the server's access log
     i18n.load_catalogs(settings.locale_dir)
     store = make_store(settings.redis_url, settings.store_namespace)
     on_startup, on_shutdown = _lifespan(manage_engine)

@@ -68,7 +68,9 @@ def _settings():
 
 async def _prepare(settings) -> None:
     from consult import db
+    import consult.voting.sealing as sealing
 
+    sealing.configure(settings.secret_key)  # the demo casts and closes votes
     db.use_database(settings.database_url)
     await db.prepare_engine()
     await db.migrate()

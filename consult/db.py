@@ -114,6 +114,41 @@ def is_unique_violation(exc: BaseException) -> bool:
     return name == "UniqueViolationError" or (name == "IntegrityError" and "UNIQUE" in str(exc).upper())
 
 
+def unique_violation_table(exc: BaseException) -> str | None:
+    """The table whose uniqueness rule refused the row (asyncpg: ``table_name``; sqlite3:
+    "UNIQUE constraint failed: table.column, ..."), or None when ``exc`` is something else."""
+    if not is_unique_violation(exc):
+        return None
+    if getattr(exc, "table_name", None):
+        return exc.table_name
+    failed = str(exc).rpartition("failed:")[2].strip()
+    return failed.partition(".")[0] or None
+
+
+async def purge_deleted_rows(table: str) -> None:
+    """Physically remove the old versions of ``table``'s deleted and rewritten rows from the
+    database files. Call it outside any transaction, after the commit that deleted them.
+
+    PostgreSQL: ``VACUUM FULL`` writes the table and its indexes anew (their physical order
+    is the heap's, the transaction ids of live rows are kept) and drops the old files; it
+    holds the table's ACCESS EXCLUSIVE lock meanwhile. SQLite has no per-table vacuum:
+    every connection runs with ``secure_delete`` (deleted cells are zeroed), the WAL is
+    checkpointed and truncated (its frames hold old page images), the file is rebuilt by
+    ``VACUUM`` (rows in key order, no free pages) and the WAL truncated again."""
+    db = engine()
+    if db.current_transaction.get() is not None:
+        raise RuntimeError("purge_deleted_rows runs after the commit, outside any transaction")
+    if isinstance(db, PooledSQLiteEngine):
+        results = await db.run_alone(["PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"])
+        busy = results[-1][0]["busy"] if results[-1] else 0
+        if busy:  # a reader held an old snapshot past the busy timeout: the WAL is not empty yet
+            raise RuntimeError("the WAL could not be truncated (a reader kept an old snapshot)")
+    elif isinstance(db, PostgresEngine):
+        await db.run_ddl(f"VACUUM FULL {table}")
+    else:
+        raise RuntimeError(f"no purge for the engine {type(db).__name__}")
+
+
 async def insert_once(row: Any, already: Any, refusal: Exception) -> None:
     """Insert ``row`` where a one-per-person rule (a unique index) allows only one.
 

@@ -118,6 +118,9 @@ class PooledSQLiteEngine(SQLiteEngine):
         await conn
         conn.row_factory = dict_factory
         await conn.execute("PRAGMA foreign_keys = 1")
+        # A deleted row's bytes are overwritten with zeros, not left in a free cell or page
+        # (a closed vote's sealed ballots, consult.voting.sealing; db.purge_deleted_rows).
+        await conn.execute("PRAGMA secure_delete = ON")
         return conn
 
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
@@ -140,6 +143,20 @@ class PooledSQLiteEngine(SQLiteEngine):
             raise
         await self._give_back(conn)
         return result
+
+    async def run_alone(self, statements: list[str]) -> list[list]:
+        """Run statements that cannot run in a transaction (VACUUM, wal_checkpoint) on one
+        connection, while this process's other writers wait (the write lock of
+        ``_PooledTransaction``); the rows of each statement."""
+        async with _write_lock():
+            conn = await self._take()
+            try:
+                results = [await conn._execute(_execute_fetchall, conn._conn, sql, []) for sql in statements]
+            except BaseException:
+                await conn.close()
+                raise
+            await self._give_back(conn)
+        return results
 
     async def close_idle(self) -> None:
         while self._idle:

@@ -11,13 +11,12 @@ Integrity, in short:
 - Casting writes the participation record and the ballot in ONE transaction; the
   unique index on participation (vote, "user") refuses a second ballot even when two
   requests race past the check in code. Secret mode keeps no link from the ballot to
-  its voter.
+  its voter: the ballot is sealed while the vote is open and rewritten in a random
+  order when it closes (consult.voting.ballots, consult.voting.sealing).
 """
 
 from __future__ import annotations
 
-import json
-import secrets
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -29,6 +28,7 @@ from consult.notifications.services import notify
 from consult.numbers import cents_text, to_cents
 from consult.topics.commands import apply_vote_outcome
 import consult.voting.counting as counting
+import consult.voting.ballots as ballots
 from consult.voting.domain import check_weight_classes, new_nonce, parse_roll_csv, receipt_code, validate_ballot
 from consult.voting.labels import RATINGS
 from consult.voting.lifecycle import ACTION_ROLES, Action, Secrecy, VoteRuleError, VoteState, is_fixed, next_state
@@ -52,7 +52,7 @@ from consult.voting.queries import (
     vote_row,
 )
 from consult.voting.record import record_bytes, sha256_hex
-from consult.voting.tables import Ballot, Candidate, Participation, Review, RollEntry, Vote
+from consult.voting.tables import Candidate, Participation, Review, RollEntry, Vote
 
 RUNOFF_FIXED = N_("A runoff round keeps the tied candidates, the roll and the rules of its vote; they cannot be changed.")
 # Notifications to the representatives on the roll (sent in the transaction that opens / publishes).
@@ -243,6 +243,10 @@ async def close_vote(actor: Viewer, vote_id: int) -> None:
         new_state = _check(vote, Action.close, actor)
         await Vote.update({Vote.state: new_state.value, Vote.closed_at: now()}).where(Vote.id == vote_id)
         await audit.record(actor.id, "vote.closed", "vote", vote_id, **await turnout(vote_id))
+        # Unsealed, shuffled, written anew (consult.voting.ballots); the audit says how many, nothing more.
+        rewritten = await ballots.rewrite_in_plain(vote_id)
+        await audit.record(actor.id, "vote.ballots_rewritten", "vote", vote_id, ballots=rewritten)
+    await ballots.purge()  # the old row versions, out of the files (after the commit)
 
 
 async def publish_vote(actor: Viewer, vote_id: int) -> counting.CountResult:
@@ -270,6 +274,7 @@ async def publish_vote(actor: Viewer, vote_id: int) -> counting.CountResult:
         await _notify_roll(vote, NoticeKind.vote_published.value, VOTE_PUBLISHED_NOTICE, actor.id)
         if elected_topics or losing:
             await apply_vote_outcome(elected_topics, losing, vote_id, actor.id)
+    await ballots.purge()  # again: covers a crash between the close and its purge
     return result
 
 
@@ -312,45 +317,45 @@ async def start_runoff(actor: Viewer, vote_id: int) -> int:
 # ---------------------------------------------------------------- representatives: casting and the year-end review
 
 
-async def _random_ballot_id() -> int:
-    while True:
-        candidate = secrets.randbelow(2**31 - 2) + 1  # INTEGER on both engines
-        if not await Ballot.exists().where(Ballot.id == candidate):
-            return candidate
+RECEIPT_ATTEMPTS = 5
 
 
 async def cast_ballot(viewer: Viewer, vote_id: int, choices: dict[str, str]) -> str:
     """Store one ballot and the participation record in one transaction; returns the receipt code.
 
-    Secret mode: the ballot row gets no voter, no time and a random id (see tables.py);
-    the audit entry records that the representative voted, never the receipt.
+    The ballot is stored sealed (consult.voting.ballots): no plaintext receipt or choices
+    while the vote is open, no voter in secret mode, no time, a random id. The audit
+    entry records that the representative voted, never the receipt. Only the unique
+    index of participation means "already cast": a receipt (or random id) that happens
+    to be taken already is tried again with a new one.
     """
-    try:
-        async with db.transaction():
-            vote = await vote_row(vote_id, "SHARE")
-            if vote["state"] == VoteState.draft:
-                raise NotFound(NO_SUCH_VOTE)
-            entry = await entry_to_cast(vote, viewer)
-            ids = [str(c["id"]) for c in await candidates_of(vote_id)]
-            ballot = validate_ballot(choices, ids, vote["seats"])  # > K approvals: refused, nothing stored
-            weight = cents_text(entry["weight_cents"])
-            receipt = receipt_code({"vote": vote_id, "weight": weight, "choices": ballot}, new_nonce())
-            await Participation.insert(Participation(vote=vote_id, user=viewer.id))
-            await Ballot.insert(
-                Ballot(
-                    id=await _random_ballot_id(),
-                    vote=vote_id,
-                    receipt=receipt,
-                    weight_cents=entry["weight_cents"],
-                    choices=json.dumps(ballot),
-                    voter=viewer.id if vote["secrecy"] == Secrecy.recorded else None,
-                )
-            )
-            await audit.record(viewer.id, "vote.ballot_cast", "vote", vote_id)
-    except Exception as exc:
-        if db.is_unique_violation(exc):
-            raise Refusal(ALREADY_CAST) from None
-        raise
+    for attempt in range(1, RECEIPT_ATTEMPTS + 1):
+        try:
+            return await _cast_once(viewer, vote_id, choices)
+        except Exception as exc:
+            table = db.unique_violation_table(exc)
+            if table == "ballot" and attempt < RECEIPT_ATTEMPTS:
+                continue
+            if table == "participation":
+                raise Refusal(ALREADY_CAST) from None
+            raise
+    raise AssertionError("unreachable")
+
+
+async def _cast_once(viewer: Viewer, vote_id: int, choices: dict[str, str]) -> str:
+    async with db.transaction():
+        vote = await vote_row(vote_id, "SHARE")
+        if vote["state"] == VoteState.draft:
+            raise NotFound(NO_SUCH_VOTE)
+        entry = await entry_to_cast(vote, viewer)
+        ids = [str(c["id"]) for c in await candidates_of(vote_id)]
+        ballot = validate_ballot(choices, ids, vote["seats"])  # > K approvals: refused, nothing stored
+        weight = cents_text(entry["weight_cents"])
+        receipt = receipt_code({"vote": vote_id, "weight": weight, "choices": ballot}, new_nonce())
+        await Participation.insert(Participation(vote=vote_id, user=viewer.id))
+        voter = viewer.id if vote["secrecy"] == Secrecy.recorded else None
+        await ballots.insert_sealed(vote_id, entry["weight_cents"], receipt, ballot, voter)
+        await audit.record(viewer.id, "vote.ballot_cast", "vote", vote_id)
     return receipt
 
 

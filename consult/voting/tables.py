@@ -8,6 +8,25 @@ timestamp and no sequential id. Its primary key is a random integer chosen at in
 (on SQLite an INTEGER PRIMARY KEY *is* the rowid, so no hidden sequential rowid
 remains), and every list of ballots is ordered by receipt code, which is random.
 Who has voted lives apart, in `Participation`, with a unique index on (vote, "user").
+
+That was not enough: the ballot and participation rows of one cast are written in one
+transaction, so the file itself links them (PostgreSQL: the same `xmin`, `ctid` in cast
+order; SQLite: WAL frames and cell offsets in cast order). Hence two states of a ballot:
+
+- while its vote is open, *sealed* (`consult.voting.sealing`): `sealed` holds the
+  encrypted receipt and choices, `receipt` holds a keyed tag of the receipt (still
+  unique), `choices` is `{}`. Only the weight is plaintext (the roll is public).
+- from the close on, *plain*: `close_vote` unseals every ballot, deletes them all and
+  inserts them again in a random order with new random ids, `sealed` empty, in one
+  transaction; then `db.purge_deleted_rows` removes the old row versions from the files
+  (PostgreSQL `VACUUM FULL ballot`; SQLite `secure_delete`, `VACUUM`, WAL truncated).
+  All ballots of a vote then share one transaction id and nothing orders them by cast.
+
+`voter` is set only in recorded mode (记名), at the cast, and kept through the rewrite.
+Database triggers (voting_0006_ballot_guards) refuse any UPDATE of a ballot, any DELETE
+except during that rewrite (a `ballot_rewrite` row for the vote, inserted and deleted
+inside close_vote's transaction), a new ballot in a vote that is not open, and any
+UPDATE or DELETE of participation.
 """
 
 from piccolo.columns import (
@@ -87,13 +106,15 @@ class Participation(Table):
 
 
 class Ballot(Table):
-    """A cast ballot. `voter` is set only in recorded mode (记名); `id` is random (see module doc)."""
+    """A cast ballot. `voter` is set only in recorded mode (记名); `id` is random; while the
+    vote is open `receipt` is a tag and the content is in `sealed` (see module doc)."""
 
     id = Integer(primary_key=True)
     vote = ForeignKey(references=Vote, null=False, on_delete=OnDelete.restrict)
     receipt = Varchar(length=24, unique=True)
     weight_cents = Integer()
-    choices = JSON(default="{}")  # {candidate id (str): approve | oppose | abstain}
+    choices = JSON(default="{}")  # {candidate id (str): approve | oppose | abstain}; {} while sealed
+    sealed = Text(default="")  # base64 AES-GCM of {receipt, choices} while the vote is open; "" after close
     voter = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
 
 

@@ -300,9 +300,15 @@ def test_review_step_then_cast_gives_a_receipt_and_a_second_cast_is_refused(staf
     from consult.accounts.tables import AuditEntry
     from consult.voting.tables import Ballot
 
+    from consult.voting import sealing
+
     row = run(Ballot.select().where(Ballot.vote == vote_id).first())
-    assert row["receipt"] == receipt and row["voter"] is None  # secret: no link to the voter
-    assert set(row) == {"id", "vote", "receipt", "weight_cents", "choices", "voter"}  # no timestamp column
+    assert row["voter"] is None  # secret: no link to the voter
+    assert set(row) == {"id", "vote", "receipt", "weight_cents", "choices", "sealed", "voter"}  # no timestamp column
+    # sealed while open: the unique column holds a keyed tag, the content is encrypted
+    assert row["receipt"] == sealing.tag(vote_id, receipt) != receipt
+    assert row["choices"] in ({}, "{}") and receipt not in row["sealed"] and "approve" not in row["sealed"]
+    assert sealing.unseal(vote_id, row["sealed"]) == (receipt, {ids[0]: "approve", ids[1]: "oppose", ids[2]: "abstain"})
     details = run(AuditEntry.select(AuditEntry.detail).where(AuditEntry.action == "vote.ballot_cast"))
     assert all(receipt not in str(d["detail"]) for d in details)
     listing = text_of(rep.get("/votes").text)
@@ -359,7 +365,7 @@ def test_full_story_publish_read_result_find_receipt_and_recount(staff, make_use
         receipts.append(RECEIPT_RE.search(r.text).group(0))
     assert staff.post(f"/staff/votes/{vote_id}/close").status_code == 303
     assert staff.post(f"/staff/votes/{vote_id}/publish").status_code == 303
-    assert audit_actions(vote_id)[-2:] == ["vote.closed", "vote.published"]
+    assert audit_actions(vote_id)[-3:] == ["vote.closed", "vote.ballots_rewritten", "vote.published"]
 
     visitor = new_client()
     results = visitor.get(f"/api/v1/votes/{vote_id}/results").json()

@@ -1,0 +1,29 @@
+"""The server's access log never writes a query string.
+
+Why: a representative who checks their receipt after publication asks
+``/votes/{id}/receipt?code=...``; the access log line would join their address (and time)
+to the receipt, and the receipt to the published ballot: a log line linking a secret
+ballot to a person (issue 12). Search terms and filters are nobody's business either.
+The path is kept; everything after ``?`` is replaced by ``?…``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+ACCESS_LOGGER = "uvicorn.access"  # uvicorn's: args = (client, method, path with query, http version, status)
+
+
+class DropQueryString(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (*args[:2], args[2].split("?", 1)[0] + "?…", *args[3:])
+        return True
+
+
+def install() -> None:
+    """Idempotent: called by every create_app (one per worker process)."""
+    logger = logging.getLogger(ACCESS_LOGGER)
+    if not any(isinstance(f, DropQueryString) for f in logger.filters):
+        logger.addFilter(DropQueryString())
