@@ -11,8 +11,9 @@ This is per process and needs no coordination between workers: each worker check
 same number in the shared database. The cost of a hit is one tiny query instead of a
 page's worth of queries and template work.
 
-Restoring a backup under running workers could bring back a revision number they have
-cached other data under: restart the workers after a restore.
+A restore (``consult restore``, consult/backup.py) sets the revision to one past both the
+restored and the replaced value, so it never brings back a number a worker has cached
+other data under.
 """
 
 from __future__ import annotations

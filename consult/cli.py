@@ -1,4 +1,4 @@
-"""The `consult` command: serve, migrate, demo, user add, recount."""
+"""The `consult` command: serve, migrate, demo, user add, recount, backup, restore."""
 
 from __future__ import annotations
 
@@ -46,6 +46,13 @@ def build_parser() -> Parser:
     recount.add_argument("--sha256", metavar="HEX", default=None,
                          help="first check that FILE is the published record: its SHA-256 must be HEX "
                               "(the value on the results page and in /results)")
+
+    backup = sub.add_parser("backup", help="write a consistent copy of the whole database to FILE")
+    backup.add_argument("file")
+    backup.add_argument("--yes", action="store_true", help="replace FILE if it exists without asking")
+    restore = sub.add_parser("restore", help="replace the whole database by the backup FILE (stop the app first)")
+    restore.add_argument("file")
+    restore.add_argument("--yes", action="store_true", help="do not ask before overwriting the database")
     return parser
 
 
@@ -224,7 +231,55 @@ def cmd_recount(args) -> int:
     return 0
 
 
-COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "demo": cmd_demo, "recount": cmd_recount}
+def _confirmed(args, question: str) -> bool:
+    """--yes, or "y" typed on a terminal; never a guess when nobody can answer."""
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        print(f"consult: {question} Refusing without --yes (standard input is not a terminal).", file=sys.stderr)
+        return False
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+
+def cmd_backup(args) -> int:
+    from pathlib import Path
+
+    from consult.backup import BackupError, backup, shown_url
+
+    settings = _settings()
+    target = Path(args.file)
+    if target.exists() and not _confirmed(args, f"{target} exists: replace it?"):
+        return USAGE_EXIT
+    try:
+        backup(settings.database_url, target)
+    except (BackupError, OSError) as exc:
+        print(f"consult: backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"Backup of {shown_url(settings.database_url)} written to {target} ({target.stat().st_size} bytes).")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from pathlib import Path
+
+    from consult.backup import BackupError, restore, shown_url
+
+    settings = _settings()
+    shown = shown_url(settings.database_url)
+    if not _confirmed(args, f"Replace everything in {shown} by the backup {args.file}?"):
+        return USAGE_EXIT
+    try:
+        revision = restore(settings.database_url, Path(args.file))
+    except (BackupError, OSError) as exc:
+        print(f"consult: restore failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"Restored {args.file} into {shown}; content revision is now {revision}.")
+    print("Run `consult migrate` (or start `consult serve`, which migrates) if the backup is from an older release.")
+    return 0
+
+
+COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "demo": cmd_demo, "recount": cmd_recount,
+            "backup": cmd_backup, "restore": cmd_restore}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 
 from consult.fields import bounded_integer, row_id
@@ -382,21 +382,3 @@ def percent_bars(items: Sequence[tuple[str, float | None]], *, threshold: float 
         width=width, height=max(row_h * len(items), row_h), label_width=label_width, bar_area=area, bar_h=bar_h,
         row_h=row_h, threshold_x=None if threshold is None else _r(label_width + area * threshold / 100), bars=bars,
     )
-
-
-# ------------------------------------------------------------------ CSV
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> str:
-    """A CSV cell that a spreadsheet shows as text, never runs as a formula (a leading
-    = + - @ tab or CR gets an apostrophe: OWASP's CSV injection advice)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        raise TypeError("word booleans before writing them")
-    if isinstance(value, (int, float)):
-        return str(value)
-    text = value.isoformat() if isinstance(value, (date, datetime)) else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text

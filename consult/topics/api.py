@@ -3,8 +3,6 @@ list as CSV (UTF-8 with BOM, for Excel) at /topics.csv."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
@@ -17,6 +15,7 @@ import consult.topics.queries as queries
 from consult.topics.clock import SHANGHAI
 from consult.topics.labels import STATE_LABELS
 from consult.topics.params import TOPIC_FILTERS, only_mine
+from consult.web.csvfile import MEDIA_TYPE, csv_response
 from consult.web.i18n import get_locale
 from consult.web.i18n import gettext as _
 from consult.web.templating import url
@@ -223,25 +222,21 @@ def _state_label(state: str) -> str:
     return _(STATE_LABELS[state]) if state in STATE_LABELS else state
 
 
-def _csv_row(row: dict, base: str, yes: str, no: str) -> list[str]:
-    # Imported here: consult.dashboard.domain reads consult.topics.evaluation, and importing
-    # any module of this package loads the package's route handlers (this module) first.
-    from consult.dashboard.domain import csv_cell
-
+def _csv_row(row: dict, base: str, yes: str, no: str) -> list[object]:
     created = row["created_at"]
     if created.tzinfo is None:
         created = created.replace(tzinfo=timezone.utc)
     name = row["name_zh"] if get_locale() == "zh_CN" else row["name_en"]
-    return [csv_cell(v) for v in (
+    return [
         row["id"], row["title"], _state_label(row["state"]), name,
         row["grid_name"], created.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"), row["seconds"],
         row["support"], row["oppose"], row["neutral"], row["comments"], row["deadline"],
         yes if row["overdue"] else no, yes if row["unanswered"] else no,
         base + url("topics:detail", topic_id=row["id"]),
-    )]
+    ]
 
 
-@get("/topics.csv", name="topics:csv", tags=["topics"], media_type="text/csv; charset=utf-8",
+@get("/topics.csv", name="topics:csv", tags=["topics"], media_type=MEDIA_TYPE,
      dependencies=TOPIC_FILTERS)
 async def topics_csv(
     request: Request, filters: NamedDependency[queries.TopicFilters], mine: FromQuery[str] = ""
@@ -252,21 +247,13 @@ async def topics_csv(
     result = await queries.list_topics(filters, page=1, per_page=CSV_MAX_ROWS)
     base = str(request.base_url).rstrip("/")
     yes, no = _("yes"), _("no")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([
+    header = [
         _("ID"), _("Title"), _("State"), _("Category"), _("Grid"), _("Proposed at"), _("Seconds"),
         _("Support"), _("Oppose"), _("Neutral"), _("Comments"), _("Project deadline"), _("Overdue"),
         _("Not screened in 2 days"), _("Link"),
-    ])
-    for row in result["rows"]:
-        writer.writerow(_csv_row(row, base, yes, no))
+    ]
     stamp = datetime.now(SHANGHAI).strftime("%Y%m%d")
-    return Response(
-        out.getvalue().encode("utf-8-sig"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="topics-{stamp}.csv"'},
-    )
+    return csv_response(f"topics-{stamp}.csv", header, (_csv_row(row, base, yes, no) for row in result["rows"]))
 
 
 route_handlers = [api_list_topics, api_topic, topics_csv]

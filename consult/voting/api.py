@@ -8,9 +8,6 @@ the stored ballots no longer hash to it, both answer 409 with the alarm in `deta
 
 from __future__ import annotations
 
-import csv
-import io
-
 import msgspec
 from litestar import Response, get
 from litestar.params import FromPath
@@ -20,6 +17,7 @@ import consult.voting.counting as counting
 import consult.voting.queries as queries
 from consult.voting.lifecycle import VoteState
 from consult.voting.record import published_record
+from consult.web.csvfile import csv_response
 from consult.web.templating import url
 
 
@@ -223,19 +221,14 @@ async def api_ballots(vote_id: FromPath[int]) -> Response[BallotsOut]:
 @get("/votes/{vote_id:int}/results.csv", name="votes:results_csv")
 async def results_csv(vote_id: FromPath[int]) -> Response:
     vote, _data, result = await queries.published_result(vote_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["id", "title", "cost", "support", "approve", "oppose", "abstain", "approve_count",
-                     "oppose_count", "abstain_count", "passed", "status"])
-    for c, n in zip(result.candidates, counting.result_to_dict(result)["candidates"]):
-        writer.writerow([c.id, c.title, c.cost, c.support, n["approve"], n["oppose"], n["abstain"],
-                         c.approve_count, c.oppose_count, c.abstain_count, "true" if c.passed else "false",
-                         str(c.status)])
-    return Response(
-        "\ufeff" + out.getvalue(),  # BOM: spreadsheet programs then read the Chinese titles as UTF-8
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="vote-{vote_id}-results.csv"'},
+    header = ["id", "title", "cost", "support", "approve", "oppose", "abstain", "approve_count",
+              "oppose_count", "abstain_count", "passed", "status"]
+    rows = (
+        [c.id, c.title, c.cost, c.support, n["approve"], n["oppose"], n["abstain"], c.approve_count,
+         c.oppose_count, c.abstain_count, "true" if c.passed else "false", str(c.status)]
+        for c, n in zip(result.candidates, counting.result_to_dict(result)["candidates"])
     )
+    return csv_response(f"vote-{vote_id}-results.csv", header, rows)
 
 
 route_handlers = [api_votes, api_vote, api_results, api_ballots, results_csv]

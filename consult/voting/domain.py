@@ -37,13 +37,14 @@ from consult.voting.lifecycle import (
 TITLE_MESSAGE = N_("The title must be 4 to 120 characters long.")
 CONTROL_MESSAGE = N_("Must not contain control characters.")
 YEAR_MESSAGE = N_("The year must be between 2000 and 2100.")
-SEATS_MESSAGE = N_("Seats must be a whole number of at least 1.")
-BUDGET_MESSAGE = N_("The budget must be empty or a whole number of yuan, at least 0.")
+SEATS_MESSAGE = N_("Seats must be a whole number from 1 to {max}.")
+BUDGET_MESSAGE = N_("The budget must be empty or a whole number of yuan from 0 to {max}.")
 BUDGET_REQUIRED_MESSAGE = N_("The equal shares rule needs a budget.")
 BASIS_MESSAGE = N_("Choose the basis from the list.")
 THRESHOLD_MESSAGE = N_("The threshold must be a fraction such as 1/2 or 0.5, more than 0 and less than 1.")
 SECRECY_MESSAGE = N_("Choose secret or recorded.")
 PUBLIC_WEIGHT_MESSAGE = N_("The public weight must be between 0 and 0.5.")
+FRACTION_LENGTH_MESSAGE = N_("Write it with fewer digits: at most {max} characters as a fraction such as 1/3.")
 RULE_MESSAGE = N_("Choose the counting rule from the list.")
 COMPLETION_MESSAGE = N_("Choose the completion from the list.")
 COMPLETION_RULE_MESSAGE = N_("A completion applies only to the equal shares rule.")
@@ -66,7 +67,13 @@ class VoteSettings:
     completion: Completion | None = None  # equal_shares only
 
 
-_INT_RE = re.compile(r"^\d+$")
+# Upper bounds every engine stores (PostgreSQL refuses past a column's range; SQLite would
+# take it): seats is an Integer column, the budget a BigInt, fractions a Varchar(20).
+MAX_SEATS = 1000
+MAX_MONEY = 10**12  # yuan, for a budget and a candidate's cost (BigInt holds 9.2e18)
+FRACTION_MAX_CHARS = 20  # the threshold and public_weight columns: Varchar(20), "n/d"
+
+_INT_RE = re.compile(r"^\d{1,18}$")  # more digits than any bound here: not read at all
 _DECIMAL_RE = re.compile(r"^\d+(\.\d+)?$")
 _FRACTION_RE = re.compile(r"^\d+/\d+$")
 
@@ -92,6 +99,8 @@ def parse_fraction(value: object) -> Fraction | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
+    if len(text) > FRACTION_MAX_CHARS:  # never stored as it is; and int() of 5000 digits is refused
+        return None
     if _FRACTION_RE.match(text):
         num, den = text.split("/")
         return Fraction(int(num), int(den)) if int(den) else None
@@ -124,8 +133,8 @@ def validate_vote_settings(
     if year_value is None or not 2000 <= year_value <= 2100:
         errors["year"] = (YEAR_MESSAGE, {})
     seats_value = _to_int(seats)
-    if seats_value is None or seats_value < 1:
-        errors["seats"] = (SEATS_MESSAGE, {})
+    if seats_value is None or not 1 <= seats_value <= MAX_SEATS:
+        errors["seats"] = (SEATS_MESSAGE, {"max": MAX_SEATS})
     budget_value = _budget(budget, errors)
     if not isinstance(basis, str) or basis not in Basis.__members__:
         errors["basis"] = (BASIS_MESSAGE, {})
@@ -158,8 +167,8 @@ def _budget(budget: object, errors: dict) -> int | None:
     if budget is None or (isinstance(budget, str) and not budget.strip()):
         return None
     value = _to_int(budget)
-    if value is None or value < 0:
-        errors["budget"] = (BUDGET_MESSAGE, {})
+    if value is None or not 0 <= value <= MAX_MONEY:
+        errors["budget"] = (BUDGET_MESSAGE, {"max": MAX_MONEY})
     return value
 
 
@@ -168,12 +177,21 @@ def _shares(threshold: object, public_weight: object, errors: dict) -> tuple[Fra
     threshold_value = parse_fraction(threshold)
     if threshold_value is None or not 0 < threshold_value < 1:
         errors["threshold"] = (THRESHOLD_MESSAGE, {})
+    elif not _fraction_fits(threshold_value):
+        errors["threshold"] = (FRACTION_LENGTH_MESSAGE, {"max": FRACTION_MAX_CHARS})
     if public_weight is None or (isinstance(public_weight, str) and not public_weight.strip()):
         public_weight = 0
     weight_value = parse_fraction(public_weight)
     if weight_value is None or not 0 <= weight_value <= Fraction(1, 2):
         errors["public_weight"] = (PUBLIC_WEIGHT_MESSAGE, {})
+    elif not _fraction_fits(weight_value):
+        errors["public_weight"] = (FRACTION_LENGTH_MESSAGE, {"max": FRACTION_MAX_CHARS})
     return threshold_value, weight_value
+
+
+def _fraction_fits(value: Fraction) -> bool:
+    """Stored as "numerator/denominator" ("0.123456789" is 123456789/1000000000): in the column?"""
+    return len(f"{value.numerator}/{value.denominator}") <= FRACTION_MAX_CHARS
 
 
 def _completion(completion: object, rule: object, errors: dict) -> Completion | None:

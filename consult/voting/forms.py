@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from consult.fields import has_control
+from consult.fields import bounded_integer, has_control
 from consult.messages import N_
-from consult.voting.domain import CONTROL_MESSAGE, VoteSettings, parse_weight, validate_vote_settings
+from consult.voting.domain import CONTROL_MESSAGE, MAX_MONEY, VoteSettings, parse_weight, validate_vote_settings
 from consult.voting.lifecycle import VoteRuleError
 
 CANDIDATE_TITLE_MESSAGE = N_("The title must be 4 to 200 characters long.")
 CANDIDATE_DESCRIPTION_MESSAGE = N_("The description must be at most 5000 characters long.")
-CANDIDATE_COST_MESSAGE = N_("The cost must be a whole number of yuan, at least 0.")
-CANDIDATE_SUPPORT_MESSAGE = N_("The support index must be a whole number, at least 0.")
+CANDIDATE_COST_MESSAGE = N_("The cost must be a whole number of yuan from 0 to {max}.")
+CANDIDATE_SUPPORT_MESSAGE = N_("The support index must be a whole number from 0 to {max}.")
 EQUAL_NUMBER_REASON_MESSAGE = N_("Give the reason for an equal-number vote (as many candidates as seats).")
-MAX_COST = 10**12
+MAX_COST = MAX_MONEY  # Candidate.cost is a BigInt
+MAX_SUPPORT = 2**31 - 1  # Candidate.support is an Integer
 
 
 def is_ticked(value: object) -> bool:
@@ -86,12 +87,13 @@ def candidate_fields(form: dict) -> dict:
     elif has_control(description.replace("\r", ""), multiline=True):
         errors["description"] = (CONTROL_MESSAGE, {})
     values = {}
-    for name, message in (("cost", CANDIDATE_COST_MESSAGE), ("support", CANDIDATE_SUPPORT_MESSAGE)):
-        text = (form.get(name) or "0").strip()
-        if not text.isdigit() or int(text) > MAX_COST:
-            errors[name] = (message, {})
+    for name, message, high in (("cost", CANDIDATE_COST_MESSAGE, MAX_COST),
+                                ("support", CANDIDATE_SUPPORT_MESSAGE, MAX_SUPPORT)):
+        number, error = bounded_integer((form.get(name) or "0").strip() or "0", 0, high)
+        if error is not None:
+            errors[name] = (message, {"max": high})
         else:
-            values[name] = int(text)
+            values[name] = number
     if errors:
         raise VoteRuleError("invalid_settings", errors=errors)
     return {"title": title, "description": description, **values}

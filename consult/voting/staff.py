@@ -24,6 +24,7 @@ from consult.voting.lifecycle import (
     allowed_actions,
     is_fixed,
 )
+from consult.fields import row_id
 from consult.numbers import cents_text
 from consult.voting.forms import is_ticked
 from consult.voting.presentation import labels
@@ -170,7 +171,9 @@ async def add_candidate(request: Request, vote_id: FromPath[int]) -> Any:
 @post("/staff/votes/{vote_id:int}/candidates/from-projects", name="votes:add_projects", guards=[requires(*STAFF)])
 async def add_projects(request: Request, vote_id: FromPath[int]) -> Any:
     form = await request.form()
-    topic_ids = [int(v) for v in form.getall("topic", []) if isinstance(v, str) and v.isdigit()]
+    # an id no row can have (past 32 bits, thousands of digits) names no project: dropped like any unknown id
+    topic_ids = [n for n, error in (row_id(v) for v in form.getall("topic", []) if isinstance(v, str))
+                 if error is None]
     added = await commands.add_project_candidates(viewer_of(request), vote_id, topic_ids)
     flash(request, _("{n} projects added as candidates.", n=added))
     return redirect(_manage(vote_id, "#candidates"))
@@ -187,7 +190,7 @@ async def remove_candidate(request: Request, vote_id: FromPath[int], candidate_i
 @post("/staff/votes/{vote_id:int}/roll", name="votes:set_roll", guards=[requires(*STAFF)])
 async def set_roll(request: Request, vote_id: FromPath[int]) -> Any:
     form = await form_data(request)
-    user_id = int(form["user_id"]) if (form.get("user_id") or "").isdigit() else 0
+    user_id = row_id(form.get("user_id"))[0] or 0  # past MAX_ID names nobody: refused as not on the list
     try:
         await commands.set_roll_entry(viewer_of(request), vote_id, user_id, form.get("weight", ""))
     except VoteRuleError as exc:

@@ -59,3 +59,22 @@ def test_a_published_votes_views_are_keyed_on_the_vote_and_its_publication_only(
     assert a != ResultCard(7, when, True, "ab" * 32, {}, [], None)  # a runoff round appeared: the card says so
     assert a != ResultCard(7, datetime(2026, 1, 3, tzinfo=timezone.utc), False, "ab" * 32, {}, [], None)
     assert ReceiptBoard(7, when, []) == ReceiptBoard(7, when, [{"receipt": "x"}])
+
+
+def test_every_number_of_the_vote_forms_has_an_upper_bound_the_columns_hold():
+    base = {"title": "2026 票决", "year": "2026", "seats": "2", "budget": "", "basis": "enrolled",
+            "threshold": "1/2", "secrecy": "secret", "public_weight": "0", "rule": "majority"}
+    for name, bad in (("seats", "1001"), ("seats", "99999999999"), ("year", "9" * 5000), ("budget", str(2**64)),
+                      ("budget", str(10**12 + 1)), ("threshold", "0." + "1" * 39), ("threshold", "1/" + "9" * 5000),
+                      ("threshold", "0.123456789012345678"), ("public_weight", "0.0000000000000000001")):
+        with pytest.raises(VoteRuleError) as exc:
+            settings_values({**base, name: bad})
+        assert set(exc.value.field_errors) == {name}, (name, bad)
+    assert settings_values({**base, "seats": "1000", "budget": str(10**12)})["seats"] == 1000
+    stored = settings_values({**base, "threshold": "0.12345678"})["threshold"]
+    assert stored == "6172839/50000000" and len(stored) <= 20
+    for name, bad in (("cost", str(10**12 + 1)), ("support", str(2**31)), ("cost", "1" * 5000), ("support", "-1")):
+        with pytest.raises(VoteRuleError) as exc:
+            candidate_fields({"title": "候选项目 一", name: bad})
+        assert set(exc.value.field_errors) == {name}
+    assert candidate_fields({"title": "候选项目 一", "cost": str(10**12), "support": str(2**31 - 1)})["support"] == 2**31 - 1
