@@ -28,6 +28,15 @@ from _common import Server, Workspace, fetch_value, sign_in  # noqa: E402
 RECEIPT = re.compile(r'<code id="receipt">([0-9a-f]{4}(?:-[0-9a-f]{4}){4})</code>')
 
 
+def stored_tag(ws: Workspace, vote_id: int, receipt: str) -> str:
+    """What an open vote stores in place of a receipt (its keyed tag, consult.voting.sealing);
+    the key is the workspace's generated SECRET_KEY. A tree from before the seal stores the receipt."""
+    from consult.voting import sealing
+
+    sealing.configure((ws.dir / "data" / "secret_key").read_text().strip())
+    return sealing.tag(vote_id, receipt)
+
+
 def setup_vote(ws: Workspace, reps: int, title: str) -> dict:
     import subprocess
 
@@ -115,7 +124,7 @@ def run(engine: str, reps: int, workers: int, keep: bool) -> dict:
         parts = int(fetch_value(ws.database_url, f"SELECT COUNT(*) FROM participation WHERE vote = {vid}"))
         stored = {r for (r,) in __import__("_common").fetch_rows(
             ws.database_url, f"SELECT receipt FROM ballot WHERE vote = {vid}")}
-        missing = [r for r in res["receipts"].values() if r not in stored]
+        missing = [r for r in res["receipts"].values() if r not in stored and stored_tag(ws, vid, r) not in stored]
         ok = not res["failures"] and ballots == reps == parts and not missing
         print(f"[{engine}] workers={workers} casts={reps} ok={len(res['receipts'])} errors={len(res['failures'])} "
               f"in {res['seconds']:.2f} s -> {len(res['receipts']) / res['seconds']:.0f} ballots/s; "
