@@ -10,13 +10,15 @@ from markupsafe import escape
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.middleware.session.base import SessionMiddleware
 from litestar.response import Redirect
 
-from consult.accounts.guards import RoleRequired, SignInRequired
+from consult.accounts.guards import RoleRequired, SignInRequired, ViewerMiddleware
 from consult.messages import Refusal
 from consult.roles import ROLE_LABELS, Role
 from consult.web.forms import safe_next
 from consult.web.i18n import gettext as _
+from consult.web.middleware import LocaleMiddleware
 from consult.web.templating import render, url
 
 log = logging.getLogger("consult")
@@ -44,6 +46,9 @@ def _error_page(request: Request, status: int, title: str, message: str, **extra
     return render(request, "error.html", {"title": title, "message": message, **extra}, status_code=status)
 
 
+_AFTER_VIEWER = "consult.after_viewer"  # set once the middleware ran for a router refusal
+
+
 class _AfterViewer:
     """An error page for a request the router refused before any middleware ran (a 404):
     runs the locale, session and viewer middleware first, so the header shows who is signed
@@ -53,12 +58,8 @@ class _AfterViewer:
         self.build = build
 
     def to_asgi_response(self, app, request: Request, **kw):
-        from litestar.middleware.session.base import SessionMiddleware
-
-        from consult.accounts.guards import ViewerMiddleware
-        from consult.web.middleware import LocaleMiddleware
-
         async def page(scope, receive, send) -> None:
+            scope[_AFTER_VIEWER] = True  # type: ignore[literal-required]
             # the session store serialises with a route handler's encoders: the home page's
             scope.setdefault("route_handler", request.app.route_handler_method_map["/"]["GET"])
             req = Request(scope, receive, send)
@@ -142,7 +143,7 @@ def refused(request: Request, exc: Refusal) -> Response:
 
 def _before_middleware(request: Request) -> bool:
     """Refused by the router (no such page, no such method): no middleware has run yet."""
-    return "session" not in request.scope and not _is_api(request)
+    return "session" not in request.scope and _AFTER_VIEWER not in request.scope and not _is_api(request)
 
 
 def not_found(request: Request, exc: NotFoundException) -> Response:

@@ -96,3 +96,10 @@ def test_a_page_that_does_not_exist_still_shows_the_viewer_in_their_language(cli
     client.get("/lang/en?next=/")
     r = client.get("/no/such/page", headers=BROWSER)
     assert r.status_code == 404 and "There is no page at this address." in r.text and SIGNED_IN.search(r.text)
+
+
+def test_a_visitor_gets_the_not_found_page(client):
+    r = client.get("/no/such/page", headers=BROWSER)
+    assert r.status_code == 404 and _is_page(r) and not SIGNED_IN.search(r.text)
+    r = client.post("/no/such/page", {"x": "1"}, headers=BROWSER)
+    assert r.status_code in (403, 404) and _is_page(r)
