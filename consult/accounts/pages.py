@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 import consult.accounts.services as services
-from consult.accounts.domain import REQUESTABLE_ROLES, AccountInputError
+from consult.accounts.domain import REQUESTABLE_ROLES, AccountInputError, can_grant
 from consult.roles import ROLE_LABELS, Role
 from consult.accounts.guards import requires, signed_in, viewer_of
 from consult.accounts.sessions import rotate_session_id
@@ -27,8 +27,10 @@ def _settings(request: Request):
     return request.app.state.settings
 
 
-def _role_options() -> list[tuple[str, str]]:
-    return [(r.value, _(ROLE_LABELS[r])) for r in Role]
+def _role_options(request: Request) -> list[tuple[str, str]]:
+    """The roles this staff member may grant (no menu entry that is then refused)."""
+    granted = viewer_of(request).granted
+    return [(r.value, _(ROLE_LABELS[r])) for r in Role if can_grant(granted, r.value)]
 
 
 @get("/auth/register", name="accounts:register_form")
@@ -173,7 +175,7 @@ async def list_users(request: Request, q: FromQuery[str] = "", page: FromQuery[i
     return render(
         request,
         "accounts/users.html",
-        {"users": users, "q": q, "page": page, "role_options": _role_options(),
+        {"users": users, "q": q, "page": page, "role_options": _role_options(request),
          "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role}},
         block="user_list",
     )

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from consult.accounts.guards import requires, viewer_of
+from consult.messages import Refusal
 import consult.voting.commands as commands
 import consult.voting.queries as queries
 from consult.voting.domain import validate_ballot
@@ -103,9 +104,25 @@ async def _ballot_page(request: Request, vote_id: int, choices: dict[str, str], 
     return render(request, "voting/ballot.html", ctx, status_code=status_code, block=block)
 
 
+async def _already_cast(request: Request, vote_id: int, status_code: int) -> Template:
+    """Back (or a second tab) after casting: say plainly that the ballot was cast and counts,
+    and how to check it, instead of a refusal headed "Not done" that reads as a failed vote."""
+    vote = await queries.get_vote(vote_id, viewer_of(request))
+    return render(request, "voting/already_cast.html", {"vote": vote}, status_code=status_code)
+
+
+def _is_already_cast(exc: Refusal) -> bool:
+    return exc.message == queries.ALREADY_CAST
+
+
 @get("/votes/{vote_id:int}/ballot", name="votes:ballot", guards=[requires(*REPRESENTATIVE)])
 async def ballot_form(request: Request, vote_id: FromPath[int]) -> Template:
-    return await _ballot_page(request, vote_id, {})
+    try:
+        return await _ballot_page(request, vote_id, {})
+    except Refusal as exc:
+        if _is_already_cast(exc):
+            return await _already_cast(request, vote_id, 200)
+        raise
 
 
 @post("/votes/{vote_id:int}/ballot/count", name="votes:ballot_count", guards=[requires(*REPRESENTATIVE)])
@@ -119,7 +136,12 @@ async def ballot_count(request: Request, vote_id: FromPath[int]) -> Template:
 async def ballot_review(request: Request, vote_id: FromPath[int]) -> Template:
     form = await form_data(request)
     choices = _choices_from(form)
-    access = await queries.ballot_access(viewer_of(request), vote_id)
+    try:
+        access = await queries.ballot_access(viewer_of(request), vote_id)
+    except Refusal as exc:
+        if _is_already_cast(exc):
+            return await _already_cast(request, vote_id, 409)
+        raise
     try:
         full = validate_ballot(choices, [str(c["id"]) for c in access["candidates"]], access["vote"]["seats"])
     except VoteRuleError as exc:
@@ -139,6 +161,10 @@ async def cast_ballot(request: Request, vote_id: FromPath[int]) -> Template:
     except VoteRuleError as exc:
         if exc.code in BALLOT_REFUSALS:
             return await _ballot_page(request, vote_id, choices, refusal_text(exc), status_code=400)
+        raise
+    except Refusal as exc:
+        if _is_already_cast(exc):
+            return await _already_cast(request, vote_id, 409)
         raise
     vote = await queries.get_vote(vote_id, viewer)
     return render(request, "voting/receipt.html", {"vote": vote, "receipt": receipt})

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import quote
 
 from markupsafe import escape
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.middleware.session.base import SessionMiddleware
 from litestar.response import Redirect
 
-from consult.accounts.guards import RoleRequired, SignInRequired
+from consult.accounts.guards import RoleRequired, SignInRequired, ViewerMiddleware
 from consult.messages import Refusal
 from consult.roles import ROLE_LABELS, Role
+from consult.web.forms import safe_next
 from consult.web.i18n import gettext as _
+from consult.web.middleware import LocaleMiddleware
 from consult.web.templating import render, url
 
 log = logging.getLogger("consult")
@@ -24,10 +28,50 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def back_target(request: Request) -> str | None:
+    """Where an error page sends a person back to: the same-site page the request came from
+    (its Referer), else, for a form post, the page that form lives on; None on a plain page."""
+    referer = _same_origin_referer(request)
+    if referer and safe_next(referer, "") and referer != request.url.path:
+        return referer
+    if request.method not in ("GET", "HEAD"):
+        return form_page(request)
+    return None
+
+
 def _error_page(request: Request, status: int, title: str, message: str, **extra) -> Response:
     if _is_api(request):
         return Response({"status_code": status, "detail": message}, status_code=status, media_type=MediaType.JSON)
+    extra.setdefault("back", back_target(request))
     return render(request, "error.html", {"title": title, "message": message, **extra}, status_code=status)
+
+
+_AFTER_VIEWER = "consult.after_viewer"  # set once the middleware ran for a router refusal
+
+
+class _AfterViewer:
+    """An error page for a request the router refused before any middleware ran (a 404):
+    runs the locale, session and viewer middleware first, so the header shows who is signed
+    in, in their language, as on every other page."""
+
+    def __init__(self, build) -> None:
+        self.build = build
+
+    def to_asgi_response(self, app, request: Request, **kw):
+        async def page(scope, receive, send) -> None:
+            scope[_AFTER_VIEWER] = True  # type: ignore[literal-required]
+            # the session store serialises with a route handler's encoders: the home page's
+            scope.setdefault("route_handler", request.app.route_handler_method_map["/"]["GET"])
+            req = Request(scope, receive, send)
+            await self.build(req).to_asgi_response(app=None, request=req, **kw)(scope, receive, send)
+
+        stack = page
+        wanted = (LocaleMiddleware, SessionMiddleware, ViewerMiddleware)
+        for layer in reversed(request.app.middleware):
+            middleware = getattr(layer, "middleware", None)
+            if isinstance(middleware, type) and issubclass(middleware, wanted):
+                stack = layer(stack)
+        return stack
 
 
 def sign_in_required(request: Request, exc: SignInRequired) -> Response:
@@ -97,11 +141,54 @@ def refused(request: Request, exc: Refusal) -> Response:
     return _error_page(request, exc.status_code, _("Not done"), message)
 
 
+def _before_middleware(request: Request) -> bool:
+    """Refused by the router (no such page, no such method): no middleware has run yet."""
+    return "session" not in request.scope and _AFTER_VIEWER not in request.scope and not _is_api(request)
+
+
 def not_found(request: Request, exc: NotFoundException) -> Response:
+    if _before_middleware(request):
+        return _AfterViewer(lambda req: not_found(req, exc))  # type: ignore[return-value]
     return _error_page(request, 404, _("Not found"), _("There is no page at this address."))
 
 
+def _get_pattern(path_format: str) -> re.Pattern:
+    return re.compile("^" + re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(path_format)) + "$")
+
+
+def _pages(request: Request) -> list[re.Pattern]:
+    """The path patterns of every route that answers GET (built once per app)."""
+    app = request.app
+    pages = getattr(app.state, "_get_pages", None)
+    if pages is None:
+        pages = [
+            _get_pattern(path)
+            for path, methods in app.route_handler_method_map.items()
+            if "GET" in methods and not path.startswith("/api/")
+        ]
+        app.state._get_pages = pages
+    return pages
+
+
+def form_page(request: Request) -> str:
+    """The page a form that posts to this address lives on: the nearest enclosing path that
+    answers GET (/topics/5/comments -> /topics/5), else home. One rule for every form."""
+    parts = request.url.path.rstrip("/").split("/")
+    pages = _pages(request)
+    while len(parts) > 1:
+        parts.pop()
+        candidate = "/".join(parts) or "/"
+        if any(p.match(candidate) for p in pages):
+            return candidate
+    return "/"
+
+
 def http_error(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 405 and request.method in ("GET", "HEAD") and not _is_api(request):
+        # a reload or bookmark of a form's submit address: back to the page the form lives on
+        return Redirect(path=form_page(request), status_code=303)
+    if _before_middleware(request):
+        return _AfterViewer(lambda req: http_error(req, exc))  # type: ignore[return-value]
     if exc.status_code >= 500:
         return _error_page(request, exc.status_code, _("Server error"), _("Something went wrong on our side."))
     if _is_api(request):

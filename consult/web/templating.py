@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from litestar.template.base import csrf_token
 from markupsafe import Markup, escape
 from jinja2_fragments.litestar import HTMXBlockTemplate
-from litestar import Request
+from litestar import MediaType, Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
@@ -178,9 +178,14 @@ def render(
             status_code=status_code,
             push_url=push_url,
             headers=headers,
+            media_type=MediaType.HTML,
         )
         return response
-    return Template(template_name=template, context=ctx, status_code=status_code, headers=headers)
+    # HTML whatever the handler's return annotation says (a handler typed `-> Any` would
+    # otherwise send its page, or a form re-shown with errors, as application/json)
+    return Template(
+        template_name=template, context=ctx, status_code=status_code, headers=headers, media_type=MediaType.HTML
+    )
 
 
 def base_context(request: Request, take_flashes: bool = True) -> dict[str, Any]:
