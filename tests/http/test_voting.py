@@ -193,7 +193,7 @@ def test_everything_is_frozen_once_open(staff, make_user):
         (f"/staff/votes/{vote_id}/roll/{user_id(reps[0])}/remove", {}),
         (f"/staff/votes/{vote_id}/roll/csv", {"csv_text": f"{reps[0]},5"}),
         (f"/staff/votes/{vote_id}/open", {}),
-        (f"/staff/votes/{vote_id}/publish", {}),
+        (f"/staff/votes/{vote_id}/publish", {"confirm": "yes"}),
     ]
     for url, data in attempts:
         r = staff.post(url, data)
