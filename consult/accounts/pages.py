@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import quote
 from typing import Any
 
 from litestar import Request, get, post
@@ -15,8 +16,8 @@ from consult.roles import ROLE_LABELS, Role
 from consult.accounts.guards import requires, signed_in, viewer_of
 from consult.accounts.sessions import rotate_session_id
 from consult.accounts.tables import AuditEntry
-from consult.messages import Refusal
-from consult.web.forms import client_address, field_errors, form_data, safe_next
+from consult.messages import N_, NotFound, Refusal
+from consult.web.forms import client_address, confirmed, field_errors, form_data, safe_next
 from consult.web.i18n import LOCALE_COOKIE, LOCALES, gettext as _
 from consult.web.templating import flash, redirect, render, url
 
@@ -200,9 +201,33 @@ async def grant_role(request: Request, user_id: FromPath[int]) -> Redirect:
     return redirect(safe_next(form.get("next"), url("accounts:queue")))
 
 
+@get("/staff/users/{user_id:int}/roles/{role:str}/revoke", name="accounts:revoke_confirm", guards=[requires(*STAFF)])
+async def confirm_revoke(request: Request, user_id: FromPath[int], role: FromPath[str],
+                         next: FromQuery[str] = "") -> Template:
+    """Revoking takes effect at once: this page says what it means and carries the "Yes" form."""
+    target = await services.load_viewer(user_id)
+    if role not in ROLE_LABELS:
+        raise Refusal(N_("Unknown role."), status_code=400)
+    if target is None:
+        raise NotFound(N_("There is no such user."))
+    back = safe_next(next, url("accounts:users"))
+    return render(request, "confirm.html", {
+        "heading": _("Revoke the role {role} from {name}?", role=_(ROLE_LABELS[Role(role)]), name=target.display_name),
+        "explanation": [_("{name} ({username}) loses the role at once, and with it what the role allows.",
+                          name=target.display_name, username=target.username),
+                        _("Revoking the resident role also withdraws the residency check: staff must verify it again."),
+                        _("The change is recorded in the audit log; the role can be granted again later.")],
+        "warning": _("The role is removed as soon as you confirm."), "yes": _("Yes, revoke the role"),
+        "action": url("accounts:revoke", user_id=user_id, role=role), "cancel": back, "next": back,
+    })
+
+
 @post("/staff/users/{user_id:int}/roles/{role:str}/revoke", name="accounts:revoke", guards=[requires(*STAFF)])
 async def revoke_role(request: Request, user_id: FromPath[int], role: FromPath[str]) -> Redirect:
     form = await form_data(request)
+    if not confirmed(form):  # one tap changes nothing: the confirmation page first
+        return redirect(url("accounts:revoke_confirm", user_id=user_id, role=role) + "?next="
+                        + quote(safe_next(form.get("next"), url("accounts:users"))))
     revoked = await services.revoke_role(viewer_of(request), user_id, role)
     flash(request, _("Role revoked.") if revoked else _("The user did not hold this role."))
     return redirect(safe_next(form.get("next"), url("accounts:users")))
@@ -253,6 +278,6 @@ periodic = [(3600, delete_expired_sessions)]
 
 route_handlers = [
     register_form, register, login_form, login, logout, account, change_password, request_role,
-    verification_queue, list_users, verify_user, grant_role, revoke_role, decline_request, audit_log,
+    verification_queue, list_users, verify_user, grant_role, confirm_revoke, revoke_role, decline_request, audit_log,
     switch_language,
 ]

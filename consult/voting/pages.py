@@ -7,13 +7,13 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
-from litestar.response import Template
+from litestar.response import Response, Template
 
 from consult.accounts.guards import requires, viewer_of
-from consult.messages import Refusal
 import consult.voting.commands as commands
 import consult.voting.queries as queries
-from consult.voting.domain import validate_ballot
+from consult.messages import N_, Refusal
+from consult.voting.domain import normalise_receipt, validate_ballot
 from consult.voting.lifecycle import ACTION_ROLES, Action, Choice, VoteRuleError, VoteState, casting_open
 from consult.voting.presentation import ReceiptBoard, ResultCard, labels, rules_in_words
 from consult.voting.record import RECORD_ALTERED, RecordAltered, published_record
@@ -166,8 +166,51 @@ async def cast_ballot(request: Request, vote_id: FromPath[int]) -> Template:
         if _is_already_cast(exc):
             return await _already_cast(request, vote_id, 409)
         raise
-    vote = await queries.get_vote(vote_id, viewer)
-    return render(request, "voting/receipt.html", {"vote": vote, "receipt": receipt})
+    return await _receipt_page(request, vote_id, receipt)
+
+
+# ---------------------------------------------------------------- the receipt, kept only by its voter
+# The receipt is never stored linked to the voter (docs/SECURITY.md §4), so the server cannot show
+# it again. The answer to the cast shows it (no-store); receipt.js then rewrites this history entry
+# to votes:my_receipt with the code after "#": reload and Back show it again from the browser's own
+# address bar, and the fragment never reaches the server. Without JS a reload is a second cast
+# (refused); the page says so. "Save as a file" echoes the code the page holds back as text/plain.
+
+
+def _check_address(request: Request, vote_id: int) -> str:
+    return str(request.base_url).rstrip("/") + url("votes:detail", vote_id=vote_id) + "#board"
+
+
+async def _receipt_page(request: Request, vote_id: int, receipt: str | None) -> Template:
+    vote = await queries.get_vote(vote_id, viewer_of(request))
+    return render(request, "voting/receipt.html", {"vote": vote, "receipt": receipt,
+                                                   "check_address": _check_address(request, vote_id)})
+
+
+@get("/votes/{vote_id:int}/receipt/yours", name="votes:my_receipt", guards=[requires(*REPRESENTATIVE)])
+async def my_receipt(request: Request, vote_id: FromPath[int]) -> Template:
+    """The page a reload or Back lands on: the code comes from the address's #fragment (receipt.js)."""
+    return await _receipt_page(request, vote_id, None)
+
+
+@post("/votes/{vote_id:int}/receipt/file", name="votes:receipt_file", guards=[requires(*REPRESENTATIVE)])
+async def receipt_file(request: Request, vote_id: FromPath[int]) -> Response:
+    """The code the page holds, as a small text file to keep. Nothing is read or written but the vote's
+    title: the server learns nothing it did not see at the cast, and the answer is no-store."""
+    code = normalise_receipt((await form_data(request)).get("code", ""))
+    if code is None:
+        raise Refusal(N_("That is not a receipt code: it has 20 letters a–f and digits, in groups of four."),
+                      status_code=400)
+    vote = await queries.get_vote(vote_id, viewer_of(request))
+    text = "\r\n".join([
+        _("Vote: {title} ({year})", title=vote["title"], year=vote["year"]),
+        _("Your receipt code: {code}", code=code),
+        _("When the result is published, find it on the bulletin board: {address}",
+          address=_check_address(request, vote_id)),
+        _("Keep it to yourself: nobody may ask you for it."), "",
+    ])
+    return Response(text.encode("utf-8"), status_code=200, media_type="text/plain; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="receipt-vote-{vote_id}.txt"'})
 
 
 # ---------------------------------------------------------------- year-end review
@@ -189,5 +232,5 @@ async def submit_review(request: Request, vote_id: FromPath[int]) -> Any:
 
 route_handlers = [
     list_votes, vote_detail, check_receipt,
-    ballot_form, ballot_count, ballot_review, cast_ballot, submit_review,
+    ballot_form, ballot_count, ballot_review, cast_ballot, my_receipt, receipt_file, submit_review,
 ]

@@ -25,11 +25,12 @@ from consult.voting.lifecycle import (
     is_fixed,
 )
 from consult.fields import row_id
+from consult.messages import N_
 from consult.numbers import cents_text
 from consult.voting.forms import is_ticked
 from consult.voting.presentation import labels
 from consult.web.errors import refusal_text
-from consult.web.forms import field_errors, form_data
+from consult.web.forms import confirmed, field_errors, form_data
 from consult.web.i18n import gettext as _
 from consult.web.templating import flash, redirect, render, url
 
@@ -243,8 +244,52 @@ async def open_vote(request: Request, vote_id: FromPath[int]) -> Any:
     return redirect(_manage(vote_id))
 
 
+# What closing and publishing make final, said on their confirmation pages (issue 14, defect 10).
+CONFIRM_TEXT = {
+    "close": (N_("Close the vote “{title}”?"), N_("Yes, close the vote"), (
+        N_("Closing ends casting: no representative can cast a ballot after this, and the vote cannot be reopened."),
+        N_("Ballots cast so far: {n}. A representative who has not cast by now will not be counted."),
+    ), N_("This cannot be undone.")),
+    "publish": (N_("Publish the result of “{title}”?"), N_("Yes, publish the result"), (
+        N_("Publishing counts the ballots and shows everyone the result, every ballot with its receipt code, and the sealed record."),
+        N_("The elected projects move on to implementation and the others are marked not elected; residents are notified."),
+    ), N_("A published result cannot be withdrawn or changed.")),
+}
+
+
+async def _confirm_page(request: Request, vote_id: int, step: str) -> Template:
+    """The no-JS confirmation of an irreversible step: what becomes final, and a "Yes, ..." form."""
+    vote = await queries.get_vote(vote_id, viewer_of(request))
+    heading, yes, lines, warning = CONFIRM_TEXT[step]
+    turnout = await queries.turnout(vote_id)
+    return render(request, "confirm.html", {
+        "heading": _(heading, title=vote["title"]), "yes": _(yes), "warning": _(warning),
+        "explanation": [_(line, n=turnout["ballots"]) for line in lines],
+        "action": url(f"votes:{step}", vote_id=vote_id), "cancel": _manage(vote_id), "next": None,
+    })
+
+
+@get("/staff/votes/{vote_id:int}/close/confirm", name="votes:close_confirm", guards=[requires(*STAFF)])
+async def confirm_close(request: Request, vote_id: FromPath[int]) -> Template:
+    return await _confirm_page(request, vote_id, "close")
+
+
+@get("/staff/votes/{vote_id:int}/publish/confirm", name="votes:publish_confirm", guards=[requires(*STAFF)])
+async def confirm_publish(request: Request, vote_id: FromPath[int]) -> Template:
+    return await _confirm_page(request, vote_id, "publish")
+
+
+async def _unconfirmed(request: Request, vote_id: int, step: str) -> Any:
+    """A POST without the confirmation field changes nothing: it is sent to the confirmation page."""
+    if not confirmed(await form_data(request)):
+        return redirect(url(f"votes:{step}_confirm", vote_id=vote_id))
+    return None
+
+
 @post("/staff/votes/{vote_id:int}/close", name="votes:close", guards=[requires(*STAFF)])
 async def close_vote(request: Request, vote_id: FromPath[int]) -> Any:
+    if (back := await _unconfirmed(request, vote_id, "close")) is not None:
+        return back
     await commands.close_vote(viewer_of(request), vote_id)
     flash(request, _("The vote is closed. Publish the result when ready."))
     return redirect(_manage(vote_id))
@@ -252,6 +297,8 @@ async def close_vote(request: Request, vote_id: FromPath[int]) -> Any:
 
 @post("/staff/votes/{vote_id:int}/publish", name="votes:publish", guards=[requires(*STAFF)])
 async def publish_vote(request: Request, vote_id: FromPath[int]) -> Any:
+    if (back := await _unconfirmed(request, vote_id, "publish")) is not None:
+        return back
     result = await commands.publish_vote(viewer_of(request), vote_id)
     if result.tied:
         flash(request, _("The result is published. There is a tie for the last seats: you can start a runoff."), "warn")
@@ -269,5 +316,5 @@ async def start_runoff(request: Request, vote_id: FromPath[int]) -> Any:
 
 route_handlers = [
     staff_votes, create_vote, manage_vote, update_settings, add_candidate, add_projects, remove_candidate,
-    set_roll, remove_roll, import_roll, open_vote, close_vote, publish_vote, start_runoff,
+    set_roll, remove_roll, import_roll, open_vote, confirm_close, confirm_publish, close_vote, publish_vote, start_runoff,
 ]

@@ -57,3 +57,13 @@ def client_address(request: Request, trusted_proxies: tuple[str, ...]) -> str:
         if forwarded:
             return forwarded.split(",")[-1].strip() or peer
     return peer
+
+
+# An irreversible step (closing a vote, publishing a result, revoking a role) is taken only by
+# a form that carries this field: its confirmation page's "Yes, ..." button. A POST without
+# it (one tap on an old button, a replayed request) changes nothing and is sent to that page.
+CONFIRM_FIELD = "confirm"
+
+
+def confirmed(form: Mapping[str, str]) -> bool:
+    return form.get(CONFIRM_FIELD) == "yes"

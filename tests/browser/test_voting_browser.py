@@ -108,9 +108,14 @@ def test_staff_run_a_vote_representatives_cast_and_a_visitor_checks_a_receipt(li
     # ---- staff close and publish
     page.goto(f"{live_server}/staff/votes/{vote_id}")
     assert "3" in page.inner_text("#steps")
-    submit(page, f"form[action='/staff/votes/{vote_id}/close']")
-    page.shot("closed")
-    submit(page, f"form[action='/staff/votes/{vote_id}/publish']")
+    for step in ("close", "publish"):  # each step asks first: a confirmation page, then "Yes, ..."
+        page.click(f"a[href='/staff/votes/{vote_id}/{step}/confirm']")
+        form = f"form[action='/staff/votes/{vote_id}/{step}']"
+        page.wait_for_selector(f"{form} button[type=submit]")
+        assert page.locator(f"{form} input[name=confirm]").get_attribute("value") == "yes"
+        fits_the_phone(page)
+        page.shot(f"confirm-{step}")
+        submit(page, form)
     page.wait_for_url(f"**/votes/{vote_id}")
     assert "结果已发布" in page.inner_text("body")
     page.shot("published")

@@ -212,8 +212,8 @@ def build_world(app, community) -> World:
         r = c.post(f"/votes/{vp}/ballot", {f"c_{first}": "approve"})
         assert r.status_code == 200, r.text[:1000]
         close_client(c)
-    assert staff.post(f"/staff/votes/{vp}/close").status_code == 303
-    assert staff.post(f"/staff/votes/{vp}/publish").status_code == 303
+    assert staff.post(f"/staff/votes/{vp}/close", {"confirm": "yes"}).status_code == 303
+    assert staff.post(f"/staff/votes/{vp}/publish", {"confirm": "yes"}).status_code == 303
     w.ids["published_candidate"] = first
 
     # an announcement to everyone: each person gets a notification

@@ -165,11 +165,11 @@ def test_verification_flow_staff_verifies_and_grants_requested_role(client, new_
     # the user now sees no awaiting notice
     assert "等待社区工作者核实" not in client.get("/").text
 
-    assert staff.post(f"/staff/users/{uid}/roles/party_member/revoke").status_code == 303
+    assert staff.post(f"/staff/users/{uid}/roles/party_member/revoke", {"confirm": "yes"}).status_code == 303
     assert run(roles_of(uid)) == {"resident"}
     assert "role.revoked" in [a["action"] for a in audit_actions(uid)]
     # a role that does not exist is bad input (400), not a refusal (403), and changes nothing
-    assert staff.post(f"/staff/users/{uid}/roles/emperor/revoke").status_code == 400
+    assert staff.post(f"/staff/users/{uid}/roles/emperor/revoke", {"confirm": "yes"}).status_code == 400
     assert run(roles_of(uid)) == {"resident"}
 
 

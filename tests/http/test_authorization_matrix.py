@@ -53,6 +53,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /staff/users": STAFF,
     "POST /staff/users/{user_id:int}/verify": STAFF,
     "POST /staff/users/{user_id:int}/roles": STAFF,
+    "GET /staff/users/{user_id:int}/roles/{role:str}/revoke": STAFF,  # the confirmation page
     "POST /staff/users/{user_id:int}/roles/{role:str}/revoke": STAFF,
     "POST /staff/role-requests/{request_id:int}/decline": STAFF,
     "GET /admin/audit": ADMIN,
@@ -107,6 +108,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "POST /votes/{vote_id:int}/ballot/count": REPRESENTATIVES,
     "POST /votes/{vote_id:int}/ballot/review": REPRESENTATIVES,
     "POST /votes/{vote_id:int}/reviews": REPRESENTATIVES,
+    "GET /votes/{vote_id:int}/receipt/yours": REPRESENTATIVES,
+    "POST /votes/{vote_id:int}/receipt/file": REPRESENTATIVES,
     # votes: staff
     "GET /staff/votes": STAFF,
     "POST /staff/votes": STAFF,
@@ -119,7 +122,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "POST /staff/votes/{vote_id:int}/roll/{user_id:int}/remove": STAFF,
     "POST /staff/votes/{vote_id:int}/roll/csv": STAFF,
     "POST /staff/votes/{vote_id:int}/open": STAFF,
+    "GET /staff/votes/{vote_id:int}/close/confirm": STAFF,
     "POST /staff/votes/{vote_id:int}/close": STAFF,
+    "GET /staff/votes/{vote_id:int}/publish/confirm": STAFF,
     "POST /staff/votes/{vote_id:int}/publish": STAFF,
     "POST /staff/votes/{vote_id:int}/runoff": STAFF,
 }
@@ -165,6 +170,10 @@ PARAMS: dict[str, dict[str, str]] = {
     "POST /staff/votes/{vote_id:int}/open": {"vote_id": "vote_draft"},
     "POST /staff/votes/{vote_id:int}/close": {"vote_id": "vote_open"},
     "POST /staff/votes/{vote_id:int}/publish": {"vote_id": "vote_open"},
+    "GET /staff/votes/{vote_id:int}/close/confirm": {"vote_id": "vote_open"},
+    "GET /staff/votes/{vote_id:int}/publish/confirm": {"vote_id": "vote_open"},
+    "GET /votes/{vote_id:int}/receipt/yours": {"vote_id": "vote_open"},
+    "POST /votes/{vote_id:int}/receipt/file": {"vote_id": "vote_open"},
 }
 LITERAL_PARAMS = {"code": "en", "role": "representative", "action": "open_discussion"}
 

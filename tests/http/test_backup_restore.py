@@ -90,8 +90,8 @@ def test_restore_brings_back_every_acknowledged_ballot_and_topic(
     page = text_of(client.get(f"/topics/{first}").text)
     assert kept[first] in page and "Title changed" not in page
     # the restored vote closes and publishes: every acknowledged receipt is on the bulletin board
-    assert staff.post(f"/staff/votes/{vote_id}/close").status_code == 303
-    assert staff.post(f"/staff/votes/{vote_id}/publish").status_code == 303
+    assert staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"}).status_code == 303
+    assert staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"}).status_code == 303
     board = client.get(f"/api/v1/votes/{vote_id}/ballots").json()
     assert {b["receipt"] for b in board["ballots"]} == acknowledged
 

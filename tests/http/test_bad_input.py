@@ -187,7 +187,8 @@ def endpoints() -> list[Endpoint]:
                  pages=lambda w: ["/staff/users", "/staff/verification"]),
         Endpoint("revoke role", "staff", "POST",
                  lambda w: f"/staff/users/{w.ids['target_user']}/roles/{{role}}/revoke",
-                 {"next": value("/staff/users")}, path_params={"role": value("committee", "resident", "admin")}),
+                 {"next": value("/staff/users"), "confirm": value("yes", "no")},
+                 path_params={"role": value("committee", "resident", "admin")}),
         Endpoint("verify", "staff", "POST", lambda w: f"/staff/users/{w.ids['target_user']}/verify", {}),
         Endpoint("users search", "staff", "GET", lambda w: "/staff/users", {"q": value(), "page": value("1", "2")}),
         Endpoint("audit", "admin", "GET", lambda w: "/admin/audit", {"page": value("1")}),
@@ -286,6 +287,8 @@ def endpoints() -> list[Endpoint]:
                  pages=lambda w: [f"/votes/{w.ids['vote_published']}"]),
         Endpoint("receipt", "visitor", "GET", lambda w: f"/votes/{w.ids['vote_published']}/receipt",
                  {"code": value("abcd-abcd-abcd-abcd-abcd")}),
+        Endpoint("receipt file", "representative", "POST", lambda w: f"/votes/{w.ids['vote_open']}/receipt/file",
+                 {"code": value("abcd-abcd-abcd-abcd-abcd", "ABCD ABCD ABCD ABCD ABCD")}),
     ]
 
 
@@ -300,6 +303,7 @@ ENDPOINT_NAMES = [
     "topic list /api/v1/topics", "propose", "stance", "comment", "hide", "screen", "form project",
     "open evaluation", "progress", "supervision", "rate", "create vote", "vote settings", "add candidate",
     "add projects", "roll entry", "roll csv", "ballot count", "ballot review", "cast", "review", "receipt",
+    "receipt file",
 ]
 
 

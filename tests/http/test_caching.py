@@ -163,7 +163,7 @@ def test_a_published_vote_is_read_and_counted_once(monkeypatch, client, make_use
     vote_id, reps, ids = open_vote(client, make_user, n_candidates=3, weights=("1", "1", "1"))
     receipts = [RECEIPT_RE.search(cast(signed_in(new_client, rep), vote_id, {ids[0]: "approve"}).text).group(0)
                 for rep in reps]
-    assert client.post(f"/staff/votes/{vote_id}/close").status_code == 303
+    assert client.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"}).status_code == 303
     reads = []
     original = services.election_data
 
@@ -178,7 +178,7 @@ def test_a_published_vote_is_read_and_counted_once(monkeypatch, client, make_use
     run(services.count_vote(closed))
     assert reads == [vote_id, vote_id]  # closed, not yet published: counted afresh every time
     visitor = new_client()
-    assert client.post(f"/staff/votes/{vote_id}/publish").status_code == 303
+    assert client.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"}).status_code == 303
     reads.clear()
     for _ in range(3):
         page = visitor.get(f"/votes/{vote_id}").text
@@ -203,8 +203,8 @@ def test_the_vote_page_shows_reviews_candidates_and_drafts_rightly_with_a_warm_c
     voters = [signed_in(new_client, rep) for rep in reps]
     for v in voters:
         cast(v, vote_id, {ids[0]: "approve"})
-    client.post(f"/staff/votes/{vote_id}/close")
-    client.post(f"/staff/votes/{vote_id}/publish")
+    client.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"})
+    client.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"})
     assert "满意 1" not in text_of(visitor.get(f"/votes/{vote_id}").text)  # warm: no reviews yet
     assert voters[0].post(f"/votes/{vote_id}/reviews", {f"r_{ids[0]}": "satisfied"}).status_code == 303
     assert "满意 1" in text_of(visitor.get(f"/votes/{vote_id}").text)

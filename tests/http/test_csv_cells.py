@@ -36,8 +36,8 @@ def test_results_csv_neutralises_a_formula_in_a_candidate_title(staff, make_user
     first, second = candidate_ids(vote_id)
     for rep in reps:
         assert cast(signed_in(new_client, rep), vote_id, {first: "approve"}).status_code == 200
-    assert staff.post(f"/staff/votes/{vote_id}/close").status_code == 303
-    r = staff.post(f"/staff/votes/{vote_id}/publish")
+    assert staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"}).status_code == 303
+    r = staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"})
     assert r.status_code == 303, text_of(r.text)[:500]
     rows = _rows(new_client().get(f"/votes/{vote_id}/results.csv"))
     titles = {row[0]: row[1] for row in rows[1:]}

@@ -157,8 +157,8 @@ def test_a_vote_outcome_notifies_each_projects_followers(make_user, community, n
     cids = candidate_ids(vote_id)
     for rep in reps:
         cast(signed_in(new_client, rep), vote_id, {cids[0]: "approve", cids[1]: "approve", cids[2]: "oppose"})
-    staff.post(f"/staff/votes/{vote_id}/close")
-    assert staff.post(f"/staff/votes/{vote_id}/publish").status_code == 303
+    staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"})
+    assert staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"}).status_code == 303
     assert [state_of(t) for t in tids] == ["implementing", "implementing", "not_elected"]
     for (tid, author), label in zip(made, ("being implemented", "being implemented", "not elected")):
         after = per_user(f"/topics/{tid}", "topic_state")
@@ -274,9 +274,9 @@ def test_opening_and_publishing_a_vote_notify_the_roll_only(make_user, new_clien
     cids = candidate_ids(vote_id)
     for rep in reps:
         cast(signed_in(new_client, rep), vote_id, {cids[0]: "approve", cids[1]: "oppose"})
-    assert staff.post(f"/staff/votes/{vote_id}/close").status_code == 303
+    assert staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"}).status_code == 303
     assert per_user(link, "vote_published") == {}  # closing is not publishing
-    assert staff.post(f"/staff/votes/{vote_id}/publish").status_code == 303
+    assert staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"}).status_code == 303
     assert per_user(link, "vote_published") == {uid: 1 for uid in ids(*reps)}
     assert user_id(off_roll) not in per_user(link) and user_id(staff_name) not in per_user(link)
 

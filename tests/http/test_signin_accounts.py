@@ -245,7 +245,7 @@ def test_nobody_grants_or_revokes_their_own_roles(client, make_user, granter):
     r = client.post(f"/staff/users/{uid}/roles", {"role": "representative"})  # the staff attack of finding 4
     assert r.status_code == 403 and "their own roles" in text_of(r.text)
     assert client.post(f"/staff/users/{uid}/verify").status_code == 403
-    r = client.post(f"/staff/users/{uid}/roles/{granter}/revoke")
+    r = client.post(f"/staff/users/{uid}/roles/{granter}/revoke", {"confirm": "yes"})
     assert r.status_code == 403 and "their own roles" in text_of(r.text)
     assert run(roles_of(uid)) == frozenset({granter})
     assert not audit_rows("role.granted", uid)[1:]  # only the grant that created the account
@@ -272,5 +272,5 @@ def test_staff_still_grant_and_revoke_other_peoples_roles(client, make_user):
     target = user_id(make_user("resident"))
     client.login(make_user("staff"))
     assert client.post(f"/staff/users/{target}/roles", {"role": "representative"}).status_code == 303
-    assert client.post(f"/staff/users/{target}/roles/representative/revoke").status_code == 303
+    assert client.post(f"/staff/users/{target}/roles/representative/revoke", {"confirm": "yes"}).status_code == 303
     assert run(roles_of(target)) == frozenset({"resident"})

@@ -193,7 +193,7 @@ def test_everything_is_frozen_once_open(staff, make_user):
         (f"/staff/votes/{vote_id}/roll/{user_id(reps[0])}/remove", {}),
         (f"/staff/votes/{vote_id}/roll/csv", {"csv_text": f"{reps[0]},5"}),
         (f"/staff/votes/{vote_id}/open", {}),
-        (f"/staff/votes/{vote_id}/publish", {}),
+        (f"/staff/votes/{vote_id}/publish", {"confirm": "yes"}),
     ]
     for url, data in attempts:
         r = staff.post(url, data)
@@ -318,7 +318,7 @@ def test_review_step_then_cast_gives_a_receipt_and_a_second_cast_is_refused(staf
 def test_nothing_but_publishing_after_close(staff, make_user, new_client):
     vote_id, reps, ids = open_vote(staff, make_user)
     rep = signed_in(new_client, reps[0])
-    assert staff.post(f"/staff/votes/{vote_id}/close").status_code == 303
+    assert staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"}).status_code == 303
     r = cast(rep, vote_id, {ids[0]: "approve"})
     assert r.status_code == 409
     assert counts(vote_id) == (0, 0)
@@ -363,8 +363,8 @@ def test_full_story_publish_read_result_find_receipt_and_recount(staff, make_use
         r = cast(signed_in(new_client, rep), vote_id, plan)
         assert r.status_code == 200
         receipts.append(RECEIPT_RE.search(r.text).group(0))
-    assert staff.post(f"/staff/votes/{vote_id}/close").status_code == 303
-    assert staff.post(f"/staff/votes/{vote_id}/publish").status_code == 303
+    assert staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"}).status_code == 303
+    assert staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"}).status_code == 303
     assert audit_actions(vote_id)[-3:] == ["vote.closed", "vote.ballots_rewritten", "vote.published"]
 
     visitor = new_client()
@@ -400,8 +400,8 @@ def test_full_story_publish_read_result_find_receipt_and_recount(staff, make_use
     assert csv_text.status_code == 200 and csv_text.headers["content-type"].startswith("text/csv")
     assert csv_text.text.lstrip("\ufeff").splitlines()[1].startswith(f"{ids[0]},候选项目 1 号,100,0,9.5,1,0,5,1,0,true,elected")
     # nothing changes after publication
-    assert staff.post(f"/staff/votes/{vote_id}/publish").status_code == 409
-    assert staff.post(f"/staff/votes/{vote_id}/close").status_code == 409
+    assert staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"}).status_code == 409
+    assert staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"}).status_code == 409
 
 
 def test_a_secret_vote_on_a_1_1_1_5_roll_does_not_open_and_the_page_explains_why_first(staff, make_user):
@@ -431,8 +431,8 @@ def test_recorded_ballots_publish_the_voter(staff, make_user, new_client):
     vote_id, reps, ids = open_vote(staff, make_user, weights=("1", "2"), secrecy="recorded")
     for rep in reps:
         cast(signed_in(new_client, rep), vote_id, {ids[1]: "approve"})
-    staff.post(f"/staff/votes/{vote_id}/close")
-    staff.post(f"/staff/votes/{vote_id}/publish")
+    staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"})
+    staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"})
     download = new_client().get(f"/api/v1/votes/{vote_id}/ballots")
     assert sorted(b["voter"] for b in download.json()["ballots"]) == sorted(reps)
     results = new_client().get(f"/api/v1/votes/{vote_id}/results").json()
@@ -443,8 +443,8 @@ def test_tie_at_the_last_seat_is_shown_and_staff_start_a_runoff(staff, make_user
     vote_id, reps, ids = open_vote(staff, make_user, n_candidates=3, weights=("1", "1", "1"), seats="1")
     for rep in reps:
         cast(signed_in(new_client, rep), vote_id, {ids[0]: "approve"} if rep != reps[2] else {ids[1]: "approve"})
-    staff.post(f"/staff/votes/{vote_id}/close")
-    staff.post(f"/staff/votes/{vote_id}/publish")
+    staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"})
+    staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"})
     results = new_client().get(f"/api/v1/votes/{vote_id}/results").json()
     assert results["elected"] == [ids[0]] and results["tied"] == []
     assert staff.post(f"/staff/votes/{vote_id}/runoff").status_code == 409  # no tie, no runoff
@@ -453,8 +453,8 @@ def test_tie_at_the_last_seat_is_shown_and_staff_start_a_runoff(staff, make_user
                                    threshold="1/3")
     for i, rep in enumerate(reps):  # c0 and c1 each approved by weight 2 of 4: a tie for the one seat
         assert cast(signed_in(new_client, rep), vote_id, {ids[0] if i < 2 else ids[1]: "approve"}).status_code == 200
-    staff.post(f"/staff/votes/{vote_id}/close")
-    staff.post(f"/staff/votes/{vote_id}/publish")
+    staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"})
+    staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"})
     visitor = new_client()
     results = visitor.get(f"/api/v1/votes/{vote_id}/results").json()
     assert results["tied"] == sorted([ids[0], ids[1]]) and results["runoff_seats"] == 1 and results["elected"] == []
@@ -475,8 +475,8 @@ def test_tie_at_the_last_seat_is_shown_and_staff_start_a_runoff(staff, make_user
     runoff_ids = [c["id"] for c in detail["candidates"]]
     for rep in reps[:3]:
         assert cast(signed_in(new_client, rep), runoff_id, {runoff_ids[1]: "approve"}).status_code == 200
-    staff.post(f"/staff/votes/{runoff_id}/close")
-    staff.post(f"/staff/votes/{runoff_id}/publish")
+    staff.post(f"/staff/votes/{runoff_id}/close", {"confirm": "yes"})
+    staff.post(f"/staff/votes/{runoff_id}/publish", {"confirm": "yes"})
     assert visitor.get(f"/api/v1/votes/{runoff_id}/results").json()["elected"] == [runoff_ids[1]]
 
 
@@ -513,8 +513,8 @@ def test_publish_moves_projects_through_the_topics_service(staff, make_user, new
     assert topics == [9001, 9002, None]
     for rep in reps:
         cast(signed_in(new_client, rep), vote_id, {ids[1]: "approve", ids[0]: "oppose"})
-    staff.post(f"/staff/votes/{vote_id}/close")
-    assert staff.post(f"/staff/votes/{vote_id}/publish").status_code == 303
+    staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"})
+    assert staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"}).status_code == 303
     # elected -> implementing, the rest -> not_elected; the candidate without a topic is skipped
     assert calls == [([9002], [9001], vote_id, user_id(staff.username))]
 
@@ -528,8 +528,8 @@ def test_publish_is_rolled_back_when_moving_projects_fails(staff, make_user, new
     from consult.voting.tables import Candidate, Vote
 
     run(Candidate.update({Candidate.topic: 777}).where(Candidate.vote == vote_id))
-    staff.post(f"/staff/votes/{vote_id}/close")
-    r = staff.post(f"/staff/votes/{vote_id}/publish")
+    staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"})
+    r = staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"})
     assert r.status_code == 500
     assert run(Vote.select(Vote.state).where(Vote.id == vote_id).first())["state"] == "closed"
 
@@ -550,8 +550,8 @@ def test_publish_moves_real_topic_projects_to_implementing_and_not_elected(staff
     ids = candidate_ids(vote_id)
     for rep in reps:  # topic 0 and 1 pass and are elected; topic 2 fails
         cast(signed_in(new_client, rep), vote_id, {ids[0]: "approve", ids[1]: "approve", ids[2]: "oppose"})
-    staff.post(f"/staff/votes/{vote_id}/close")
-    assert staff.post(f"/staff/votes/{vote_id}/publish").status_code == 303
+    staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"})
+    assert staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"}).status_code == 303
     assert [state_of(t) for t in tids] == ["implementing", "implementing", "not_elected"]
 
 
@@ -563,8 +563,8 @@ def test_year_end_review_by_representatives_on_the_roll(staff, make_user, new_cl
     clients = [signed_in(new_client, rep) for rep in reps]
     for c in clients:
         cast(c, vote_id, {ids[0]: "approve"})
-    staff.post(f"/staff/votes/{vote_id}/close")
-    staff.post(f"/staff/votes/{vote_id}/publish")
+    staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"})
+    staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"})
     assert clients[0].post(f"/votes/{vote_id}/reviews", {f"r_{ids[0]}": "satisfied"}).status_code == 303
     assert clients[1].post(f"/votes/{vote_id}/reviews", {f"r_{ids[0]}": "dissatisfied"}).status_code == 303
     again = clients[0].post(f"/votes/{vote_id}/reviews", {f"r_{ids[0]}": "dissatisfied"})

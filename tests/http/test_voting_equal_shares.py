@@ -52,8 +52,8 @@ def cast_all(new_client, vote_id, reps, plans):
 
 
 def close_and_publish(staff, vote_id):
-    assert staff.post(f"/staff/votes/{vote_id}/close").status_code == 303
-    assert staff.post(f"/staff/votes/{vote_id}/publish").status_code == 303
+    assert staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"}).status_code == 303
+    assert staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"}).status_code == 303
 
 
 def cli_recount(text: str) -> dict:

@@ -33,8 +33,8 @@ def staff(client, make_user):
 
 
 def publish(staff, vote_id):
-    assert staff.post(f"/staff/votes/{vote_id}/close").status_code == 303
-    assert staff.post(f"/staff/votes/{vote_id}/publish").status_code == 303
+    assert staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"}).status_code == 303
+    assert staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"}).status_code == 303
 
 
 def sealed(vote_id) -> str:
