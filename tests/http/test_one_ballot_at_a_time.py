@@ -104,3 +104,30 @@ def test_publishing_a_vote_never_marks_not_elected_a_project_still_on_another_ba
     assert state_of(shared) == "project"  # still on the open 2026 ballot
     assert run(Notification.count().where(Notification.link == f"/topics/{shared}")) == before
     assert "vote.outcome_held" in audit_actions(other)
+
+
+def test_two_staff_adding_one_project_to_two_votes_at_once_put_it_on_one_ballot(
+        staff, make_user, community, new_client):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    topics = Topics(make_user, community)
+    tid, _ = topics.create("project", funding_route="annual_vote")
+    n = 6
+    votes = [create_vote(staff, title=f"Vote number {i}") for i in range(n)]
+    clients = []
+    for _ in range(n):
+        c = new_client()
+        c.login(make_user("staff"))
+        clients.append(c)
+    barrier = threading.Barrier(n)
+
+    def attempt(pair):
+        c, vote_id = pair
+        barrier.wait()
+        return add_projects(c, vote_id, [tid])
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        answers = list(pool.map(attempt, zip(clients, votes)))
+    assert sorted(r.status_code for r in answers) == [303] + [409] * (n - 1)
+    assert sum(topics_of(v).count(tid) for v in votes) == 1
