@@ -8,6 +8,7 @@ and raises one ``InputError`` (status 400) carrying ``{field: FieldError}``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, NamedTuple
@@ -152,6 +153,19 @@ def bounded_integer(value: object, low: int, high: int) -> tuple[int | None, Fie
     if number < low:
         return number, field_error("out_of_range", min=low, max=high)
     return number, None
+
+
+# Thousands separators as the site displays money ("500,000", yuan_text) and as a Chinese
+# input method types them ("500，000"): groups of three digits after the first 1–3.
+_GROUPED = re.compile(r"^-?\d{1,3}([,，]\d{3})+$")
+
+
+def money(value: object, low: int, high: int) -> tuple[int | None, FieldError | None]:
+    """A whole number of yuan from ``low`` to ``high``, as ``bounded_integer``, that may be
+    grouped by thousands with "," or "，" (the format the site displays): "500,000"."""
+    if isinstance(value, str) and _GROUPED.match(value.strip()):
+        value = value.strip().replace(",", "").replace("，", "")
+    return bounded_integer(value, low, high)
 
 
 def a_date(value: object) -> tuple[date | None, FieldError | None]:

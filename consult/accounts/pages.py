@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 import consult.accounts.services as services
+from consult.audit_labels import action_label, detail_lines
 from consult.accounts.domain import REQUESTABLE_ROLES, AccountInputError, can_grant
 from consult.roles import ROLE_LABELS, Role
 from consult.accounts.guards import requires, signed_in, viewer_of
@@ -253,7 +254,12 @@ async def audit_log(request: Request, page: FromQuery[int] = 1) -> Template:
     return render(
         request,
         "accounts/audit.html",
-        {"entries": rows[:per_page], "page": page, "has_next": len(rows) > per_page},
+        {
+            "entries": [
+                {**r, "label": action_label(r["action"]), "lines": detail_lines(r["detail"])} for r in rows[:per_page]
+            ],
+            "page": page, "has_next": len(rows) > per_page,
+        },
     )
 
 

@@ -14,7 +14,7 @@ from consult.accounts.services import grid_choices
 import consult.notifications.services as services
 from consult.notifications.domain import KIND_LABELS, KINDS, Kind, NotificationInputError, render_message
 from consult.web.forms import field_errors, form_data, safe_next
-from consult.web.i18n import gettext as _
+from consult.web.i18n import gettext as _, ngettext
 from consult.web.templating import flash, is_htmx, redirect, render, url
 
 CHANGED = "notifications-changed"  # htmx event: the bell refreshes itself when it hears it
@@ -91,7 +91,7 @@ async def read_all_notifications(request: Request) -> Any:
                 push_url=url("notifications:list"),
             )
         )
-    flash(request, _("{n} notifications marked read.", n=count))
+    flash(request, ngettext("{num} notification marked read.", "{num} notifications marked read.", count))
     return redirect(safe_next(form.get("next"), url("notifications:list")))
 
 

@@ -134,6 +134,12 @@ async def pin_comment(viewer: Viewer, topic_id: int, comment_id: int) -> bool:
     return pinned
 
 
+def moderator_role(granted: frozenset[str] | set[str]) -> str:
+    """The role under which someone hides a comment, as the page names it: the committee's
+    first (the rule's role), then staff, then admin (who passes every check)."""
+    return next((r.value for r in (Role.committee, Role.staff, Role.admin) if r in granted), "")
+
+
 async def hide_comment(viewer: Viewer, topic_id: int, comment_id: int, reason: Any) -> None:
     async with db.transaction():
         topic = await load_topic(topic_id)
@@ -146,6 +152,7 @@ async def hide_comment(viewer: Viewer, topic_id: int, comment_id: int, reason: A
             {
                 TopicComment.hidden: True, TopicComment.hidden_reason: text,
                 TopicComment.hidden_by: viewer.id, TopicComment.hidden_at: utcnow(),
+                TopicComment.hidden_by_role: moderator_role(viewer.granted),
             }
         ).where(TopicComment.id == comment_id)
         await audit.record(viewer.id, "comment.hide", "comment", comment_id, topic=topic_id, reason=text)

@@ -131,7 +131,7 @@ def _parse(spec: ActionInput, value: object, today: date, topic_id: int | None, 
     if kind is InputKind.future_date:
         return fields.future_date(value, today, default_days=spec.default_days, max_days=spec.max_days)
     if kind is InputKind.yuan:
-        return fields.bounded_integer(value, *spec.length)
+        return fields.money(value, *spec.length)
     if kind is InputKind.choice:
         return fields.choice(value, set(spec.choices))
     return _merge_target(value, topic_id, target_state)
@@ -220,7 +220,7 @@ def validate_project_sheet(
     today: date,
 ) -> ProjectSheet:
     """The project sheet that closes a discussion, by ``ACTION_INPUTS[form_project]``:
-    cost a whole number of yuan 0–10^10 (digits only), deadline after today."""
+    cost a whole number of yuan 0–10^10 (digits, may be grouped: "500,000"), deadline after today."""
     return project_sheet(dict(locals()), today)
 
 

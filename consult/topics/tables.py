@@ -128,6 +128,9 @@ class TopicComment(Table):
     hidden_reason = Text(default="")
     hidden_by = ForeignKey(references=User, null=True, default=None)
     hidden_at = Timestamptz(null=True, default=None)
+    # The role under which it was hidden ("committee", "staff", "admin"): the page says
+    # who hid it by role, never by name; "" for comments hidden before this was kept.
+    hidden_by_role = Varchar(length=20, default="")
 
 
 class CommentFlag(Table):

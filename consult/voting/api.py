@@ -15,9 +15,11 @@ from litestar.params import FromPath
 from consult.accounts.domain import Viewer
 import consult.voting.counting as counting
 import consult.voting.queries as queries
+from consult.voting.labels import STATUS_LABELS
 from consult.voting.lifecycle import VoteState
 from consult.voting.record import published_record
 from consult.web.csvfile import csv_response
+from consult.web.i18n import gettext as _
 from consult.web.templating import url
 
 
@@ -220,12 +222,15 @@ async def api_ballots(vote_id: FromPath[int]) -> Response[BallotsOut]:
 
 @get("/votes/{vote_id:int}/results.csv", name="votes:results_csv")
 async def results_csv(vote_id: FromPath[int]) -> Response:
+    """The result table in the reader's language (headers, passed, outcome); numbers as they are."""
     vote, _data, result = await queries.published_result(vote_id)
-    header = ["id", "title", "cost", "support", "approve", "oppose", "abstain", "approve_count",
-              "oppose_count", "abstain_count", "passed", "status"]
+    header = [_("ID"), _("Title"), _("Cost (yuan)"), _("Resident support index"), _("Approving weight"),
+              _("Opposing weight"), _("Abstaining weight"), _("Approving ballots"), _("Opposing ballots"),
+              _("Abstaining ballots"), _("Passed"), _("Outcome")]
+    yes, no = _("yes"), _("no")
     rows = (
         [c.id, c.title, c.cost, c.support, n["approve"], n["oppose"], n["abstain"], c.approve_count,
-         c.oppose_count, c.abstain_count, "true" if c.passed else "false", str(c.status)]
+         c.oppose_count, c.abstain_count, yes if c.passed else no, _(STATUS_LABELS[str(c.status)])]
         for c, n in zip(result.candidates, counting.result_to_dict(result)["candidates"])
     )
     return csv_response(f"vote-{vote_id}-results.csv", header, rows)

@@ -37,6 +37,7 @@ from consult.voting.queries import (
     ALREADY_CAST,
     NO_SUCH_VOTE,
     available_projects,
+    topics_on_other_ballots,
     candidates_of,
     count_vote,
     entry_to_cast,
@@ -56,6 +57,8 @@ from consult.voting.tables import Candidate, Participation, Review, RollEntry, V
 
 RUNOFF_FIXED = N_("A runoff round keeps the tied candidates, the roll and the rules of its vote; they cannot be changed.")
 # Notifications to the representatives on the roll (sent in the transaction that opens / publishes).
+ON_ANOTHER_BALLOT = N_("Project #{topic_id} is already a candidate of the vote #{vote} “{title}”, whose result "
+                       "is not published yet; a project can be on one ballot at a time.")
 VOTE_OPEN_NOTICE = N_("The vote “{title}” is open: you are on its roll and may cast your ballot.")
 VOTE_PUBLISHED_NOTICE = N_("The result of the vote “{title}” is published.")
 
@@ -118,6 +121,10 @@ async def add_project_candidates(actor: Viewer, vote_id: int, topic_ids: list[in
     """Add the chosen annual_vote projects as candidates; returns how many were added."""
     async with db.transaction():
         await _editable(actor, vote_id)
+        busy = await topics_on_other_ballots(vote_id, lock_topics=topic_ids)
+        for topic_id in topic_ids:
+            if topic_id in busy:
+                raise Refusal(ON_ANOTHER_BALLOT, status_code=409, topic_id=topic_id, **busy[topic_id])
         projects = await available_projects(vote_id)
         by_id = {p["id"]: p for p in projects}
         added = 0
@@ -272,10 +279,22 @@ async def publish_vote(actor: Viewer, vote_id: int) -> counting.CountResult:
             ballots_sha256=sha256_hex(record_bytes(data)),
         )
         await _notify_roll(vote, NoticeKind.vote_published.value, VOTE_PUBLISHED_NOTICE, actor.id)
+        losing = await _not_on_other_ballots(actor, vote_id, losing)
         if elected_topics or losing:
             await apply_vote_outcome(elected_topics, losing, vote_id, actor.id)
     await ballots.purge()  # again: covers a crash between the close and its purge
     return result
+
+
+async def _not_on_other_ballots(actor: Viewer, vote_id: int, losing: list[int]) -> list[int]:
+    """The losing projects that are not candidates of another unpublished vote: one still on
+    another ballot is neither marked not elected nor announced so (that vote decides it)."""
+    busy = await topics_on_other_ballots(vote_id)
+    held = [t for t in losing if t in busy]
+    if held:
+        await audit.record(actor.id, "vote.outcome_held", "vote", vote_id, topics=held,
+                           votes=sorted({busy[t]["vote"] for t in held}))
+    return [t for t in losing if t not in busy]
 
 
 async def start_runoff(actor: Viewer, vote_id: int) -> int:

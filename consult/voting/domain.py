@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from consult.fields import has_control
+from consult.fields import has_control, money
 from consult.messages import N_
 from consult.voting.lifecycle import (
     MESSAGES,
@@ -163,11 +163,11 @@ def validate_vote_settings(
 
 
 def _budget(budget: object, errors: dict) -> int | None:
-    """An empty budget is no limit; else a whole number of yuan."""
+    """An empty budget is no limit; else a whole number of yuan (may be grouped: "500,000")."""
     if budget is None or (isinstance(budget, str) and not budget.strip()):
         return None
-    value = _to_int(budget)
-    if value is None or not 0 <= value <= MAX_MONEY:
+    value, error = money(budget, 0, MAX_MONEY)
+    if error is not None or value is None:
         errors["budget"] = (BUDGET_MESSAGE, {"max": MAX_MONEY})
     return value
 
@@ -239,10 +239,15 @@ def parse_weight(text: object) -> Decimal:
     return value
 
 
+# The header line a roll CSV may start with, in each language the page is shown in.
+ROLL_CSV_HEADERS = (["username", "weight"], ["用户名", "权重"])
+
+
 def parse_roll_csv(text: str, known_usernames: set[str]) -> list[tuple[str, Decimal]]:
     """Parse `username,weight` lines into (username, weight), all or nothing.
 
-    The header `username,weight` is optional; blank lines are ignored; a leading BOM is
+    The header `username,weight` (or `用户名,权重`, as the Chinese page names the
+    columns; either comma) is optional; blank lines are ignored; a leading BOM is
     dropped. Every problem of every line is reported in one VoteRuleError("invalid_roll_csv",
     count=<bad lines>, lines=[(line, template, params), ...]); an empty file gives
     VoteRuleError("empty_roll_csv").
@@ -259,7 +264,8 @@ def parse_roll_csv(text: str, known_usernames: set[str]) -> list[tuple[str, Deci
         fields = [f.strip() for f in next(csv.reader([line]))]
         if not seen_row:
             seen_row = True
-            if [f.lower() for f in fields] == ["username", "weight"]:
+            header = [f.strip().lower() for f in line.replace("，", ",").split(",")]
+            if header in ROLL_CSV_HEADERS:
                 continue
         if len(fields) != 2:
             problems.append((number, MESSAGES["csv_columns"], {"line": number, "found": len(fields)}))

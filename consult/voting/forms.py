@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from consult.fields import bounded_integer, has_control
+from consult.fields import bounded_integer, has_control, money
 from consult.messages import N_
 from consult.voting.domain import CONTROL_MESSAGE, MAX_MONEY, VoteSettings, parse_weight, validate_vote_settings
 from consult.voting.lifecycle import VoteRuleError
@@ -87,9 +87,9 @@ def candidate_fields(form: dict) -> dict:
     elif has_control(description.replace("\r", ""), multiline=True):
         errors["description"] = (CONTROL_MESSAGE, {})
     values = {}
-    for name, message, high in (("cost", CANDIDATE_COST_MESSAGE, MAX_COST),
-                                ("support", CANDIDATE_SUPPORT_MESSAGE, MAX_SUPPORT)):
-        number, error = bounded_integer((form.get(name) or "0").strip() or "0", 0, high)
+    for name, message, high, parse in (("cost", CANDIDATE_COST_MESSAGE, MAX_COST, money),
+                                       ("support", CANDIDATE_SUPPORT_MESSAGE, MAX_SUPPORT, bounded_integer)):
+        number, error = parse((form.get(name) or "0").strip() or "0", 0, high)
         if error is not None:
             errors[name] = (message, {"max": high})
         else:

@@ -237,9 +237,29 @@ async def runoff_of(vote_id: int) -> dict | None:
 
 
 async def available_projects(vote_id: int) -> list[dict]:
-    """Projects on the annual_vote route not yet candidates of this vote."""
+    """Projects on the annual_vote route not yet candidates of this vote, nor of another
+    vote whose result is not published (a project is on one ballot at a time)."""
     taken = {c["topic"] for c in await candidates_of(vote_id) if c["topic"] is not None}
+    taken |= set(await topics_on_other_ballots(vote_id))
     return [p for p in await annual_vote_projects() if p["id"] not in taken]
+
+
+async def topics_on_other_ballots(vote_id: int, lock_topics: list[int] | None = None) -> dict[int, dict]:
+    """{topic id: {"vote": id, "title": ...}} of the projects that are candidates of a vote
+    other than ``vote_id`` not yet published (draft, open or closed). ``lock_topics``: inside
+    a transaction on PostgreSQL, lock those topic rows first, so that two staff adding one
+    project to two votes at once are serialised (SQLite: the IMMEDIATE transaction)."""
+    if lock_topics and not db.is_sqlite():
+        await Vote.raw("SELECT id FROM topic WHERE id = ANY({}) ORDER BY id FOR UPDATE", lock_topics)
+    rows = await Vote.raw(
+        "SELECT c.topic, v.id AS vote, v.title FROM candidate c JOIN vote v ON v.id = c.vote "
+        "WHERE c.topic IS NOT NULL AND c.vote <> {} AND v.state <> {} ORDER BY v.id",
+        vote_id, VoteState.published.value,
+    )
+    found: dict[int, dict] = {}
+    for r in rows:
+        found.setdefault(int(r["topic"]), {"vote": int(r["vote"]), "title": r["title"]})
+    return found
 
 
 # ---------------------------------------------------------------- the election data and the result

@@ -31,7 +31,7 @@ from consult.voting.forms import is_ticked
 from consult.voting.presentation import labels
 from consult.web.errors import refusal_text
 from consult.web.forms import confirmed, field_errors, form_data
-from consult.web.i18n import gettext as _
+from consult.web.i18n import gettext as _, ngettext
 from consult.web.templating import flash, redirect, render, url
 
 def _manage(vote_id: int, part: str = "") -> str:
@@ -176,7 +176,7 @@ async def add_projects(request: Request, vote_id: FromPath[int]) -> Any:
     topic_ids = [n for n, error in (row_id(v) for v in form.getall("topic", []) if isinstance(v, str))
                  if error is None]
     added = await commands.add_project_candidates(viewer_of(request), vote_id, topic_ids)
-    flash(request, _("{n} projects added as candidates.", n=added))
+    flash(request, ngettext("{num} project added as a candidate.", "{num} projects added as candidates.", added))
     return redirect(_manage(vote_id, "#candidates"))
 
 
@@ -233,7 +233,7 @@ async def import_roll(request: Request, vote_id: FromPath[int]) -> Any:
             raise
         lines = [_(template, **params) for _line, template, params in exc.lines]
         return await _manage_again(request, vote_id, csv_errors=[refusal_text(exc), *lines], csv_text=text)
-    flash(request, _("The roll is replaced by the file: {n} representatives.", n=n))
+    flash(request, ngettext("The roll is replaced by the file: {num} representative.", "The roll is replaced by the file: {num} representatives.", n))
     return redirect(_manage(vote_id, "#roll"))
 
 

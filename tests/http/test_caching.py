@@ -102,7 +102,7 @@ def test_a_visitor_sees_new_comments_hidden_comments_and_new_names_at_once(clien
     assert writer.post(f"/topics/{tid}/comments", {"body": "Please paint it green"}).status_code == 303
     page = visitor.get(f"/topics/{tid}").text
     assert "Please paint it green" in page and "No comments yet." not in page
-    assert "1 comments" in text_of(visitor.get("/topics?q=Cachecheck").text)
+    assert "1 comment" in text_of(visitor.get("/topics?q=Cachecheck").text)
 
     # the committee hides it: the visitor sees the reason, not the text
     committee = english(new_client())
@@ -110,7 +110,7 @@ def test_a_visitor_sees_new_comments_hidden_comments_and_new_names_at_once(clien
     (cid,) = comment_ids(tid)
     assert committee.post(f"/topics/{tid}/comments/{cid}/hide", {"reason": "Off topic"}).status_code == 303
     page = visitor.get(f"/topics/{tid}").text
-    assert "Please paint it green" not in page and "Hidden by moderator: Off topic" in page
+    assert "Please paint it green" not in page and "Hidden by a committee member: Off topic" in page
 
     # a display name changed straight in the database (no service involved) shows too
     run(User.update({User.display_name: "Renamed Neighbour"}).where(User.username == writer_name))
@@ -126,8 +126,8 @@ def test_seconds_and_stances_show_in_the_list_and_on_the_page_at_once(client, ne
     resident = new_client()
     resident.login(make_user("resident"))
     assert resident.post(f"/topics/{tid}/second").status_code == 303
-    assert "1 seconds" in text_of(visitor.get("/topics?q=Cachecount").text)
-    assert "1 seconds" in text_of(visitor.get(f"/topics/{tid}").text)
+    assert "1 second" in text_of(visitor.get("/topics?q=Cachecount").text)
+    assert "1 second" in text_of(visitor.get(f"/topics/{tid}").text)
     assert visitor.get("/api/v1/topics?q=Cachecount").json()["items"][0]["seconds"] == 1
 
 

@@ -398,7 +398,7 @@ def test_full_story_publish_read_result_find_receipt_and_recount(staff, make_use
     assert "找不到" in text_of(missing.text) or "Not found" in missing.text
     csv_text = visitor.get(f"/votes/{vote_id}/results.csv")
     assert csv_text.status_code == 200 and csv_text.headers["content-type"].startswith("text/csv")
-    assert csv_text.text.lstrip("\ufeff").splitlines()[1].startswith(f"{ids[0]},候选项目 1 号,100,0,9.5,1,0,5,1,0,true,elected")
+    assert csv_text.text.lstrip("\ufeff").splitlines()[1].startswith(f"{ids[0]},候选项目 1 号,100,0,9.5,1,0,5,1,0,是,当选")
     # nothing changes after publication
     assert staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"}).status_code == 409
     assert staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"}).status_code == 409

@@ -1,0 +1,87 @@
+"""What the audit log page shows for an entry: a label per action code, and the detail as
+"key: value" lines. Standard library and the pure label modules only.
+
+An action this table does not name (a code added later) shows as its code; a topic's
+transition ``topic.<action>`` takes the topic timeline's label of that action.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from consult.messages import N_
+from consult.topics.labels import ACTION_LABELS as TOPIC_ACTIONS
+
+AUDIT_ACTIONS: dict[str, str] = {
+    "account.created": N_("account created"),
+    "account.register": N_("registered"),
+    "account.login": N_("signed in"),
+    "account.login_failed": N_("sign-in refused (wrong name or password)"),
+    "account.login_throttled": N_("sign-in refused (too many attempts)"),
+    "account.logout": N_("signed out"),
+    "account.password_changed": N_("password changed"),
+    "account.residency_verified": N_("residency verified"),
+    "role.granted": N_("role granted"),
+    "role.revoked": N_("role revoked"),
+    "role.requested": N_("role requested"),
+    "role.request_declined": N_("role request declined"),
+    "announcement.sent": N_("announcement sent"),
+    "notification.preferences": N_("notification settings changed"),
+    "comment.flag": N_("comment flagged"),
+    "comment.hide": N_("comment hidden"),
+    "comment.pin": N_("comment pinned"),
+    "comment.unpin": N_("comment unpinned"),
+    "comment.guidance": N_("comment marked as guidance"),
+    "topic.vote_outcome_skipped": N_("vote outcome skipped (the topic is not a project)"),
+    "vote.created": N_("vote created"),
+    "vote.settings_changed": N_("vote settings changed"),
+    "vote.candidate_added": N_("candidate added"),
+    "vote.candidate_removed": N_("candidate removed"),
+    "vote.roll_set": N_("roll entry set"),
+    "vote.roll_removed": N_("roll entry removed"),
+    "vote.roll_imported": N_("roll imported"),
+    "vote.opened": N_("vote opened"),
+    "vote.ballot_cast": N_("ballot cast"),
+    "vote.closed": N_("vote closed"),
+    "vote.ballots_rewritten": N_("ballots unsealed and rewritten"),
+    "vote.published": N_("result published"),
+    "vote.outcome_held": N_("outcome held: the project is on another ballot"),
+    "vote.runoff_created": N_("runoff round created"),
+    "vote.reviewed": N_("year-end review given"),
+}
+
+
+def action_label(code: str) -> str | None:
+    """The English template naming ``code`` (to translate), or None: show the code."""
+    if code in AUDIT_ACTIONS:
+        return AUDIT_ACTIONS[code]
+    kind, _, action = code.partition(".")
+    if kind == "topic" and action in TOPIC_ACTIONS:
+        return TOPIC_ACTIONS[action]
+    return None
+
+
+def _value_text(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_value_text(v) for v in value) or "—"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={_value_text(v)}" for k, v in value.items()) or "—"
+    return str(value)
+
+
+def detail_lines(detail: object) -> list[tuple[str, str]]:
+    """An entry's detail (a dict, or its JSON text as a driver returns it) as
+    ``[(key, value text), ...]`` in key order; text that is no JSON object as one line."""
+    if isinstance(detail, (str, bytes)):
+        try:
+            detail = json.loads(detail) if detail else {}
+        except ValueError:
+            return [("", str(detail))]
+    if not isinstance(detail, Mapping):
+        return [] if detail is None else [("", _value_text(detail))]
+    return [(str(k), _value_text(v)) for k, v in sorted(detail.items())]
