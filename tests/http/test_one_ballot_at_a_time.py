@@ -47,7 +47,7 @@ def test_a_project_on_an_unpublished_ballot_is_neither_offered_nor_added_to_anot
     if first_state != "draft":
         open_with(staff, make_user, first)
     if first_state == "closed":
-        assert staff.post(f"/staff/votes/{first}/close").status_code == 303
+        assert staff.post(f"/staff/votes/{first}/close", data={"confirm": "yes"}).status_code == 303
     other = create_vote(staff, title="Another vote")
     page = staff.get(f"/staff/votes/{other}").text
     assert f'name="topic" value="{free}"' in page and f'name="topic" value="{on_ballot}"' not in page  # the picker
@@ -68,8 +68,8 @@ def test_a_project_of_a_published_vote_may_be_on_a_new_ballot(staff, make_user, 
     first = create_vote(staff, seats="1")
     assert add_projects(staff, first, [tid]).status_code == 303
     open_with(staff, make_user, first)
-    assert staff.post(f"/staff/votes/{first}/close").status_code == 303
-    assert staff.post(f"/staff/votes/{first}/publish").status_code == 303
+    assert staff.post(f"/staff/votes/{first}/close", data={"confirm": "yes"}).status_code == 303
+    assert staff.post(f"/staff/votes/{first}/publish", data={"confirm": "yes"}).status_code == 303
     assert state_of(tid) == "not_elected"
     run(Candidate.delete().where(Candidate.vote == first))  # (only to see that a published vote holds nothing)
     other = create_vote(staff)
@@ -98,8 +98,8 @@ def test_publishing_a_vote_never_marks_not_elected_a_project_still_on_another_ba
     for rep in reps:
         cast(signed_in(new_client, rep), other, {ids[0]: "oppose", ids[1]: "oppose"})
     before = run(Notification.count().where(Notification.link == f"/topics/{shared}"))
-    assert staff.post(f"/staff/votes/{other}/close").status_code == 303
-    assert staff.post(f"/staff/votes/{other}/publish").status_code == 303
+    assert staff.post(f"/staff/votes/{other}/close", data={"confirm": "yes"}).status_code == 303
+    assert staff.post(f"/staff/votes/{other}/publish", data={"confirm": "yes"}).status_code == 303
     assert state_of(alone) == "not_elected"
     assert state_of(shared) == "project"  # still on the open 2026 ballot
     assert run(Notification.count().where(Notification.link == f"/topics/{shared}")) == before

@@ -110,8 +110,8 @@ def test_the_results_csv_speaks_the_readers_language(make_user, new_client):
     vote_id, reps, ids = open_vote(staff, make_user, seats="1")
     for rep in reps:
         cast(signed_in(new_client, rep), vote_id, {ids[0]: "approve", ids[1]: "oppose"})
-    assert staff.post(f"/staff/votes/{vote_id}/close").status_code == 303
-    assert staff.post(f"/staff/votes/{vote_id}/publish").status_code == 303
+    assert staff.post(f"/staff/votes/{vote_id}/close", data={"confirm": "yes"}).status_code == 303
+    assert staff.post(f"/staff/votes/{vote_id}/publish", data={"confirm": "yes"}).status_code == 303
     zh = list(csv.reader(io.StringIO(new_client().get(f"/votes/{vote_id}/results.csv").text.lstrip("\ufeff"))))
     assert zh[0][:3] == ["编号", "标题", "费用（元）"] and zh[0][-2:] == ["是否通过", "结果"]
     assert zh[1][-2:] == ["是", "当选"] and zh[2][-2:] == ["否", "未通过"]
