@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from litestar import Response
 
-MEDIA_TYPE = "text/csv; charset=utf-8"
+MEDIA_TYPE = "text/csv"  # Litestar adds "; charset=utf-8" itself (it was sent twice)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

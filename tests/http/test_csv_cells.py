@@ -14,7 +14,7 @@ FORMULA = '=HYPERLINK("http://x","click")'
 
 def _rows(response) -> list[list[str]]:
     assert response.status_code == 200, response.text[:500]
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"  # one charset, not two
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
