@@ -132,13 +132,17 @@ async def sealed_sha256(vote_id: int) -> str | None:
     return detail.get("ballots_sha256")
 
 
-async def _read_record(vote: dict, sealed: str | None) -> PublishedRecord:
-    data = await election_data(vote)
-    body = record_bytes(data)
+def _record_of(data: dict, body: bytes, sealed: str | None) -> PublishedRecord:
+    """The record of `data` (serialised as `body`), hashed, and counted only when it matches its seal."""
     digest = sha256_hex(body)
     intact = sealed is None or sealed == digest
     result = counting.count(counting.parse_election(data)) if intact else None
     return PublishedRecord(data, body, digest, sealed, result, time.monotonic())
+
+
+async def _read_record(vote: dict, sealed: str | None) -> PublishedRecord:
+    data = await election_data(vote)
+    return _record_of(data, record_bytes(data), sealed)
 
 
 async def published_record(vote: dict) -> PublishedRecord:
@@ -156,5 +160,4 @@ async def published_record(vote: dict) -> PublishedRecord:
     body = record_bytes(data)
     if body == record.body:
         return record
-    fresh = await _read_record(vote, record.sealed_sha256)
-    return _PUBLISHED.put(key, fresh)
+    return _PUBLISHED.put(key, _record_of(data, body, record.sealed_sha256))  # the ballots just read, not a second read
