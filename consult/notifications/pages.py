@@ -37,14 +37,12 @@ def _changed(response: Template) -> Template:
 # ---------------------------------------------------------------- the bell and the list
 
 
-@get("/notifications/count", name="notifications:count", cache=False)
+@get("/notifications/count", name="notifications:count", cache=False, opt={"no_store": True})
 async def notification_count(request: Request) -> Template:
     """Only the bell's badge (an htmx fragment). A visitor gets an empty badge that stops polling."""
     viewer = viewer_of(request)
     count = await services.unread_count(viewer.id) if viewer.signed_in else 0
-    response = render(request, "notifications/badge.html", {"count": count})
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render(request, "notifications/badge.html", {"count": count})
 
 
 @get("/notifications", name="notifications:list", guards=[signed_in])

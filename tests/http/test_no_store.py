@@ -60,3 +60,9 @@ def test_the_rule_reads_the_route_the_method_and_the_viewer():
     assert is_private({"method": "GET", "route_handler": Handler(no_store=True)})
     assert is_private({"method": "GET", VIEWER_KEY: Viewer(id=1)})
     assert not is_private({"method": "GET", VIEWER_KEY: Viewer()})
+
+
+def test_the_bells_badge_is_not_stored_even_for_a_visitor(client):
+    """The badge is polled and changes with every notice: declared no_store on its route."""
+    r = client.get("/notifications/count")
+    assert r.status_code == 200 and r.headers.get("cache-control") == "no-store"
