@@ -41,11 +41,10 @@ _ID_LIMIT = 2**31 - 2  # ids are 1 .. 2**31 - 2 (INTEGER on both engines)
 _INSERT_BATCH = 500  # rows per INSERT statement (SQLite limits the parameters of one statement)
 
 
-async def _random_ballot_id() -> int:
-    while True:
-        candidate = secrets.randbelow(_ID_LIMIT) + 1
-        if not await Ballot.exists().where(Ballot.id == candidate):
-            return candidate
+def random_ballot_id() -> int:
+    """A random id, not looked up first: an id already taken fails on the primary key and
+    `commands.cast_ballot` tries the whole cast again (as for a taken receipt)."""
+    return secrets.randbelow(_ID_LIMIT) + 1
 
 
 async def insert_sealed(vote_id: int, weight_cents: int, receipt: str, choices: dict[str, str],
@@ -54,7 +53,7 @@ async def insert_sealed(vote_id: int, weight_cents: int, receipt: str, choices: 
     already taken (same tag) fails on the unique index; the cast then tries a new one."""
     await Ballot.insert(
         Ballot(
-            id=await _random_ballot_id(),
+            id=random_ballot_id(),
             vote=vote_id,
             receipt=sealing.tag(vote_id, receipt),
             weight_cents=weight_cents,

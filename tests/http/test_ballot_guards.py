@@ -165,3 +165,18 @@ def test_closing_with_another_secret_key_is_refused_and_changes_nothing(app, com
     assert run(db.engine().run_ddl(f"SELECT state FROM vote WHERE id = {vote_id}"))[0]["state"] == "open"
     run(commands.close_vote(staff, vote_id))  # the right key: closes
     assert _count(f"SELECT COUNT(*) AS n FROM ballot WHERE vote = {vote_id} AND sealed = ''") == 1
+
+
+def test_a_random_ballot_id_already_taken_is_tried_again(app, community, monkeypatch):
+    """Ids are drawn, not looked up first: the second cast meets the primary key with the
+    first cast's id, and the cast is tried again with a new id, not refused."""
+    from consult.voting import ballots, commands
+
+    _staff, vote_id, voters, cids = _open_vote(community)
+    draws = iter([7, 7])
+    real = ballots.random_ballot_id
+    monkeypatch.setattr(ballots, "random_ballot_id", lambda: next(draws, None) or real())
+    run(commands.cast_ballot(_viewer(voters[0], "representative"), vote_id, {cids[0]: "approve"}))
+    run(commands.cast_ballot(_viewer(voters[1], "representative"), vote_id, {cids[1]: "approve"}))
+    assert _count(f"SELECT COUNT(*) AS n FROM ballot WHERE vote = {vote_id}") == 2
+    assert _count(f"SELECT COUNT(*) AS n FROM ballot WHERE vote = {vote_id} AND id = 7") == 1
