@@ -212,12 +212,14 @@ async def confirm_revoke(request: Request, user_id: FromPath[int], role: FromPat
     if target is None:
         raise NotFound(N_("There is no such user."))
     back = safe_next(next, url("accounts:users"))
+    explanation = [_("{name} ({username}) loses the role at once, and with it what the role allows.",
+                     name=target.display_name, username=target.username)]
+    if role == Role.resident:  # only this role carries the residency check
+        explanation.append(_("Revoking the resident role also withdraws the residency check: staff must verify it again."))
+    explanation.append(_("The change is recorded in the audit log; the role can be granted again later."))
     return render(request, "confirm.html", {
         "heading": _("Revoke the role {role} from {name}?", role=_(ROLE_LABELS[Role(role)]), name=target.display_name),
-        "explanation": [_("{name} ({username}) loses the role at once, and with it what the role allows.",
-                          name=target.display_name, username=target.username),
-                        _("Revoking the resident role also withdraws the residency check: staff must verify it again."),
-                        _("The change is recorded in the audit log; the role can be granted again later.")],
+        "explanation": explanation,
         "warning": _("The role is removed as soon as you confirm."), "yes": _("Yes, revoke the role"),
         "action": url("accounts:revoke", user_id=user_id, role=role), "cancel": back, "next": back,
     })

@@ -77,3 +77,11 @@ def test_one_tap_on_revoke_changes_nothing_and_leads_to_the_confirmation(staff, 
     assert staff.get("/staff/users/999999/roles/resident/revoke").status_code == 404
     resident = signed_in(new_client, make_user("resident"))
     assert resident.get(f"/staff/users/{uid}/roles/resident/revoke").status_code == 403
+
+
+def test_the_revoke_page_speaks_of_the_residency_check_only_for_the_resident_role(staff, make_user):
+    uid = user_id(make_user("representative"))
+    other = text_of(staff.get(f"/staff/users/{uid}/roles/representative/revoke").text)
+    resident = text_of(staff.get(f"/staff/users/{uid}/roles/resident/revoke").text)
+    assert "residency check" not in other and "居住核实" not in other
+    assert "residency check" in resident or "居住核实" in resident
