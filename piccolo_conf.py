@@ -16,5 +16,6 @@ APP_REGISTRY = AppRegistry(
         "consult.topics.piccolo_app",
         "consult.voting.piccolo_app",
         "consult.notifications.piccolo_app",
+        "consult.places.piccolo_app",
     ]
 )

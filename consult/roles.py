@@ -41,6 +41,23 @@ ROLE_LABELS = {
 }
 
 
+class RolesHere(frozenset):
+    """The roles that reach one place, remembering the ``elsewhere`` ones the same person
+    holds at other places: a refusal can then say "not here" rather than "not your role"."""
+
+    elsewhere: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, here: Iterable[str], elsewhere: Iterable[str]) -> "RolesHere":
+        roles = cls(here)
+        roles.elsewhere = frozenset(elsewhere) - roles
+        return roles
+
+
+def elsewhere_of(roles: Iterable[str]) -> frozenset[str]:
+    return getattr(roles, "elsewhere", frozenset())
+
+
 def effective_roles(roles: Iterable[str]) -> frozenset[str]:
     """The roles an account acts with, after the implications in the module doc."""
     held = {str(role) for role in roles} & KNOWN_ROLES

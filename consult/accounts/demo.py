@@ -1,17 +1,32 @@
-"""The demo community: grids, categories and one account per role (the places and people
-every feature's demo data builds on).
+"""The demo places (one district, one street, three communities with their grids, two
+departments), the categories, and one account per role in 幸福里社区: the places and
+people every feature's demo data builds on.
 
 Idempotent: everything is looked up by a natural key before it is created.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from consult import db
 from consult.accounts.services import create_user
-from consult.accounts.tables import Category, Community, Grid, User
+from consult.accounts.tables import Category, User
+from consult.places.commands import find_or_create
+from consult.places.tables import Department, Install
 
+DEMO_INSTALL_NAME = "朝阳街道居民议事厅"
+DISTRICT = "和平区"
+STREET = "朝阳街道"
 COMMUNITY = "幸福里社区"
 GRIDS = [("第一网格", 420), ("第二网格", 386), ("第三网格", 512), ("第四网格", 298)]
+# The street's other communities, with their grids.
+NEIGHBOURS = [
+    ("和顺社区", [("第一网格", 356), ("第二网格", 402), ("第三网格", 318)]),
+    ("新风社区", [("第一网格", 275), ("第二网格", 331)]),
+]
+# Departments, each attached to the level it serves ("district" or "street").
+DEPARTMENTS = [("区住房和城乡建设局", "district"), ("朝阳街道城管执法队", "street"), ("幸福里物业服务中心", "community")]
 CATEGORIES = [
     ("parking", "停车", "Parking"),
     ("elevator", "电梯加装", "Elevator retrofit"),
@@ -41,24 +56,30 @@ DEMO_USERS = [
 
 
 async def load_base_places() -> dict:
-    """Community, grids and categories; returns their ids."""
+    """Places, departments and categories; returns their ids. ``grids`` are 幸福里社区's."""
+    district = await find_or_create(None, None, DISTRICT, "district")
+    street = await find_or_create(None, district, STREET, "street")
+    community = await find_or_create(None, street, COMMUNITY, "community")
+    grid_ids = [await find_or_create(None, community, name, "grid", n) for name, n in GRIDS]
+    others = {}
+    for name, grids in NEIGHBOURS:
+        other = await find_or_create(None, street, name, "community")
+        others[name] = {"id": other, "grids": [await find_or_create(None, other, g, "grid", n) for g, n in grids]}
+    levels = {"district": district, "street": street, "community": community}
     async with db.transaction():
-        community = await Community.objects().where(Community.name == COMMUNITY).first()
-        if community is None:
-            community = Community(name=COMMUNITY)
-            await community.save()
-        grid_ids = []
-        for name, households in GRIDS:
-            grid = await Grid.objects().where((Grid.name == name) & (Grid.community == community.id)).first()
-            if grid is None:
-                grid = Grid(name=name, households=households, community=community.id)
-                await grid.save()
-            grid_ids.append(grid.id)
+        for position, (name, level) in enumerate(DEPARTMENTS):
+            if not await Department.exists().where(Department.name == name):
+                await Department.insert(Department(name=name, place=levels[level], position=position))
+        # The demo is a set-up install: no first-run page.
+        await Install.update({Install.name: DEMO_INSTALL_NAME}).where((Install.id == 1) & (Install.name == ""))
+        await Install.update({Install.setup_done_at: datetime.now(timezone.utc)}).where(
+            (Install.id == 1) & Install.setup_done_at.is_null())
         for position, (slug, zh, en) in enumerate(CATEGORIES):
             if not await Category.exists().where(Category.slug == slug):
                 await Category.insert(Category(slug=slug, name_zh=zh, name_en=en, position=position))
     categories = {r["slug"]: r["id"] for r in await Category.select(Category.slug, Category.id)}
-    return {"community": community.id, "grids": grid_ids, "categories": categories}
+    return {"district": district, "street": street, "community": community, "grids": grid_ids,
+            "communities": others, "categories": categories}
 
 
 async def load_base() -> list[int]:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from consult.accounts.common_passwords import is_common
 from consult.fields import FieldError, FormErrors, InputError, field_error, has_control, row_id
 from consult.messages import N_
-from consult.roles import Role, effective_roles
+from consult.places.tree import Kind, covers
+from consult.roles import Role, RolesHere, effective_roles
 
 
 # Roles a user may ask for; admin is only ever granted by an admin.
@@ -18,6 +19,18 @@ REQUESTABLE_ROLES = (Role.resident, Role.party_member, Role.committee, Role.repr
 GRANTABLE_BY = {
     Role.staff: frozenset({Role.resident, Role.party_member, Role.committee, Role.representative}),
     Role.admin: frozenset(Role),
+}
+
+
+# The kinds of place each role is granted at (it then reaches everything below). An
+# administrator's grant has no place: it is the whole install's.
+GRANT_KINDS = {
+    Role.resident: frozenset({Kind.community}),
+    Role.party_member: frozenset({Kind.community}),
+    Role.committee: frozenset({Kind.community}),
+    Role.representative: frozenset({Kind.district, Kind.street, Kind.community}),
+    Role.staff: frozenset({Kind.district, Kind.street, Kind.community}),
+    Role.admin: frozenset(),
 }
 
 
@@ -41,6 +54,7 @@ ACCOUNT_MESSAGES = {
     "wrong_password": N_("The current password is not right."),
     "grid": N_("Choose your grid from the list."),
     "role": N_("Choose a role from the list."),
+    "place": N_("Choose a place from the list."),
     "note": N_("The note may be at most 500 characters."),
 }
 
@@ -134,9 +148,28 @@ class Viewer:
     username: str = ""
     display_name: str = ""
     grid_id: int | None = None
-    granted: frozenset[str] = field(default_factory=frozenset)
+    granted: frozenset[str] = field(default_factory=frozenset)  # the roles held, at any place
     must_change_password: bool = False
     session_epoch: int = 0
+    # (role, scope): each role with the path of the place it reaches (consult.places.tree;
+    # WHOLE_INSTALL for an administrator's). A role counts at a place only if its scope
+    # covers it: the committee of community A holds nothing in community B.
+    grants: tuple[tuple[str, str], ...] = ()
+
+    def granted_at(self, path: str | None) -> frozenset[str]:
+        """The roles (as granted, before implications) that reach the place at ``path``."""
+        here = frozenset() if path is None else frozenset(role for role, scope in self.grants if covers(scope, path))
+        return RolesHere.of(here, self.granted)
+
+    def roles_at(self, path: str | None) -> frozenset[str]:
+        return effective_roles(self.granted_at(path))
+
+    def has_at(self, path: str | None, *roles: str) -> bool:
+        return bool(self.roles_at(path) & set(roles))
+
+    def scopes_of(self, *roles: str) -> tuple[str, ...]:
+        """The paths where the viewer holds any of ``roles`` (an administrator: the whole install)."""
+        return tuple(sorted({scope for role, scope in self.grants if effective_roles((role,)) & set(roles)}))
 
     @property
     def roles(self) -> frozenset[str]:

@@ -12,7 +12,10 @@ from litestar.response import Redirect, Template
 
 import consult.accounts.services as services
 from consult.audit_labels import action_label, detail_lines
-from consult.accounts.domain import REQUESTABLE_ROLES, AccountInputError, can_grant
+from consult.accounts.domain import GRANT_KINDS, REQUESTABLE_ROLES, AccountInputError, account_error, can_grant
+from consult.fields import row_id
+from consult.places import queries as places
+from consult.places.tree import Kind, covers
 from consult.roles import ROLE_LABELS, Role
 from consult.accounts.guards import requires, signed_in, viewer_of
 from consult.accounts.sessions import rotate_session_id
@@ -33,6 +36,16 @@ def _role_options(request: Request) -> list[tuple[str, str]]:
     """The roles this staff member may grant (no menu entry that is then refused)."""
     granted = viewer_of(request).granted
     return [(r.value, _(ROLE_LABELS[r])) for r in Role if can_grant(granted, r.value)]
+
+
+async def _place_options(request: Request) -> list[tuple[int, str]]:
+    """The places this staff member serves where a role can be granted (empty: the
+    community of the person's grid, the usual case)."""
+    tree = await places.tree()
+    scopes = viewer_of(request).scopes_of(Role.staff)
+    kinds = set().union(*GRANT_KINDS.values())
+    return [(n.id, tree.label(n.id, Kind.district)) for n in tree.ordered()
+            if n.kind in kinds and any(covers(s, n.path) for s in scopes)]
 
 
 @get("/auth/register", name="accounts:register_form")
@@ -166,18 +179,19 @@ async def verification_queue(request: Request) -> Template:
     return render(
         request,
         "accounts/queue.html",
-        {**await services.verification_queue(), "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role}},
+        {**await services.verification_queue(viewer_of(request)), "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role}},
     )
 
 
 @get("/staff/users", name="accounts:users", guards=[requires(*STAFF)])
 async def list_users(request: Request, q: FromQuery[str] = "", page: FromQuery[int] = 1) -> Template:
     page = max(1, min(page, 10_000))
-    users = await services.list_users(q.strip()[:50], limit=50, offset=(page - 1) * 50)
+    users = await services.list_users(viewer_of(request), q.strip()[:50], limit=50, offset=(page - 1) * 50)
     return render(
         request,
         "accounts/users.html",
         {"users": users, "q": q, "page": page, "role_options": _role_options(request),
+         "place_options": await _place_options(request),
          "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role}},
         block="user_list",
     )
@@ -197,7 +211,10 @@ async def verify_user(request: Request, user_id: FromPath[int]) -> Redirect:
 @post("/staff/users/{user_id:int}/roles", name="accounts:grant", guards=[requires(*STAFF)])
 async def grant_role(request: Request, user_id: FromPath[int]) -> Redirect:
     form = await form_data(request)
-    granted = await services.grant_role(viewer_of(request), user_id, form.get("role", ""))
+    place, _error = row_id(form.get("place")) if form.get("place") else (None, None)
+    if form.get("place") and place is None:
+        raise AccountInputError({"place": account_error("place")})
+    granted = await services.grant_role(viewer_of(request), user_id, form.get("role", ""), place)
     flash(request, _("Role granted.") if granted else _("The user already holds this role."))
     return redirect(safe_next(form.get("next"), url("accounts:queue")))
 

@@ -5,8 +5,6 @@ from piccolo.conf.apps import AppConfig
 from consult.accounts.tables import (
     AuditEntry,
     Category,
-    Community,
-    Grid,
     LoginCounter,
     RoleRequest,
     SessionRecord,
@@ -17,7 +15,7 @@ from consult.accounts.tables import (
 APP_CONFIG = AppConfig(
     app_name="accounts",
     migrations_folder_path=os.path.join(os.path.dirname(os.path.abspath(__file__)), "piccolo_migrations"),
-    table_classes=[Community, Grid, Category, User, UserRole, RoleRequest, AuditEntry, SessionRecord, LoginCounter],
+    table_classes=[Category, User, UserRole, RoleRequest, AuditEntry, SessionRecord, LoginCounter],
     migration_dependencies=[],
     commands=[],
 )

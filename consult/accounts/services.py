@@ -17,9 +17,12 @@ from consult.accounts.domain import (
     username_field,
     validate_registration,
     validate_role_request,
+    GRANT_KINDS,
 )
 from consult.accounts.limits import LoginLimiter
-from consult.accounts.tables import Grid, RoleRequest, User, UserRole
+from consult.accounts.tables import RoleRequest, User, UserRole
+from consult.places import queries as places
+from consult.places.tree import WHOLE_INSTALL, Kind
 from consult.fields import FormErrors
 from consult.messages import N_, NotFound, RateLimited, Refusal
 from consult.roles import Role
@@ -33,7 +36,7 @@ def now() -> datetime:
 
 
 async def grid_choices() -> list[dict]:
-    return await Grid.select(Grid.id, Grid.name, Grid.households).order_by(Grid.id)
+    return await places.grid_choices()
 
 
 async def roles_of(user_id: int) -> frozenset[str]:
@@ -44,8 +47,9 @@ async def roles_of(user_id: int) -> frozenset[str]:
 async def load_viewer(user_id: int) -> Viewer | None:
     """The account and its roles in one query (this runs on every signed-in request)."""
     rows = await User.raw(
-        "SELECT a.id, a.username, a.display_name, a.grid, a.must_change_password, a.active, a.session_epoch, r.role "
-        'FROM account a LEFT JOIN user_role r ON r."user" = a.id WHERE a.id = {}',
+        "SELECT a.id, a.username, a.display_name, a.grid, a.must_change_password, a.active, a.session_epoch, "
+        'r.role, r.place, p.path FROM account a LEFT JOIN user_role r ON r."user" = a.id '
+        "LEFT JOIN place p ON p.id = r.place WHERE a.id = {}",
         user_id,
     )
     if not rows or not rows[0]["active"]:
@@ -57,6 +61,8 @@ async def load_viewer(user_id: int) -> Viewer | None:
         display_name=row["display_name"],
         grid_id=row["grid"],
         granted=frozenset(r["role"] for r in rows if r["role"] is not None),
+        grants=tuple(sorted((r["role"], r["path"] if r["place"] is not None else WHOLE_INSTALL)
+                            for r in rows if r["role"] is not None)),
         must_change_password=bool(row["must_change_password"]),
         session_epoch=int(row["session_epoch"] or 0),
     )
@@ -190,7 +196,31 @@ def _not_own(actor: Viewer, user_id: int) -> None:
         raise Refusal(OWN_ROLES, status_code=403)
 
 
-async def _grant(actor: Viewer, user_id: int, role: str) -> bool:
+async def _grant_place(user_id: int, role: str, place_id: int | None) -> tuple[int | None, str]:
+    """Where a grant of ``role`` to the user goes (place id, path): the place asked for, if
+    the role is granted at that kind of place; otherwise the community of the user's grid.
+    An administrator's grant is the whole install's."""
+    if role == Role.admin:
+        return None, WHOLE_INSTALL
+    tree = await places.tree()
+    if place_id is None:
+        grid = await User.select(User.grid).where(User.id == user_id).first()
+        node = tree.of_kind_above(grid["grid"] if grid else None, Kind.community)
+    else:
+        node = tree.get(place_id)
+    if node is None or node.kind not in GRANT_KINDS[Role(role)]:
+        raise AccountInputError({"place": account_error("place")})
+    return node.id, node.path
+
+
+def _may_grant_at(actor: Viewer, role: str, path: str) -> None:
+    """Staff grant the everyday roles in the places they serve; only an administrator
+    grants staff or admin (consult.accounts.domain.GRANTABLE_BY)."""
+    if not can_grant(actor.granted_at(path), role):
+        raise Refusal(N_("You may not grant or revoke this role."), status_code=403)
+
+
+async def _grant(actor: Viewer, user_id: int, role: str, place_id: int | None = None) -> bool:
     if role not in {r.value for r in Role}:
         raise Refusal(N_("Unknown role."), status_code=400)
     _not_own(actor, user_id)
@@ -198,25 +228,35 @@ async def _grant(actor: Viewer, user_id: int, role: str) -> bool:
         raise Refusal(N_("You may not grant or revoke this role."), status_code=403)
     if not await User.exists().where(User.id == user_id):
         raise NotFound(N_("No such user."))
-    if role in await roles_of(user_id):
+    place, path = await _grant_place(user_id, role, place_id)
+    _may_grant_at(actor, role, path)
+    held = await UserRole.select(UserRole.id, UserRole.place).where(
+        (UserRole.user == user_id) & (UserRole.role == role)).first()
+    if held is not None and held["place"] == place:
         return False
-    await UserRole.insert(UserRole(user=user_id, role=role, granted_by=actor.id))
+    if held is not None:
+        # One place per role and person: granting it elsewhere moves it.
+        old = (await places.tree()).path_of(held["place"]) if held["place"] is not None else WHOLE_INSTALL
+        _may_grant_at(actor, role, old or WHOLE_INSTALL)
+        await UserRole.update({UserRole.place: place, UserRole.granted_by: actor.id}).where(UserRole.id == held["id"])
+    else:
+        await UserRole.insert(UserRole(user=user_id, role=role, place=place, granted_by=actor.id))
     if role == Role.resident:
         await User.update({User.residency_verified: True}).where(User.id == user_id)
     await RoleRequest.update(
         {RoleRequest.status: "granted", RoleRequest.decided_by: actor.id, RoleRequest.decided_at: now()}
     ).where((RoleRequest.user == user_id) & (RoleRequest.role == role) & (RoleRequest.status == "pending"))
-    await audit.record(actor.id, "role.granted", "user", user_id, role=role)
+    await audit.record(actor.id, "role.granted", "user", user_id, role=role, place=place)
     return True
 
 
-async def grant_role(actor: Viewer, user_id: int, role: str) -> bool:
+async def grant_role(actor: Viewer, user_id: int, role: str, place_id: int | None = None) -> bool:
     async with db.transaction():
-        return await _grant(actor, user_id, role)
+        return await _grant(actor, user_id, role, place_id)
 
 
 async def verify_residency(actor: Viewer, user_id: int) -> bool:
-    """Staff confirmed the person lives in the community: grant `resident`."""
+    """Staff confirmed the person lives in the community: grant `resident` there."""
     async with db.transaction():
         granted = await _grant(actor, user_id, Role.resident)
         await audit.record(actor.id, "account.residency_verified", "user", user_id)
@@ -230,14 +270,15 @@ async def revoke_role(actor: Viewer, user_id: int, role: str) -> bool:
         _not_own(actor, user_id)
         if not can_grant(actor.granted, role):
             raise Refusal(N_("You may not grant or revoke this role."), status_code=403)
-        deleted = await UserRole.delete().where((UserRole.user == user_id) & (UserRole.role == role)).returning(
-            UserRole.id
-        )
-        if not deleted:
+        held = await UserRole.select(UserRole.place).where((UserRole.user == user_id) & (UserRole.role == role)).first()
+        if held is None:
             return False
+        path = (await places.tree()).path_of(held["place"]) if held["place"] is not None else WHOLE_INSTALL
+        _may_grant_at(actor, role, path or WHOLE_INSTALL)
+        await UserRole.delete().where((UserRole.user == user_id) & (UserRole.role == role))
         if role == Role.resident:
             await User.update({User.residency_verified: False}).where(User.id == user_id)
-        await audit.record(actor.id, "role.revoked", "user", user_id, role=role)
+        await audit.record(actor.id, "role.revoked", "user", user_id, role=role, place=held["place"])
         return True
 
 
@@ -249,32 +290,49 @@ async def decline_request(actor: Viewer, request_id: int) -> None:
         if not can_grant(actor.granted, req["role"]):
             raise Refusal(N_("You may not grant or revoke this role."), status_code=403)
         _not_own(actor, req["user"])
+        try:
+            _place, path = await _grant_place(req["user"], req["role"], None)
+        except AccountInputError:
+            path = WHOLE_INSTALL  # no grid to place it by: an administrator's decision
+        _may_grant_at(actor, req["role"], path)
         await RoleRequest.update(
             {RoleRequest.status: "declined", RoleRequest.decided_by: actor.id, RoleRequest.decided_at: now()}
         ).where(RoleRequest.id == request_id)
         await audit.record(actor.id, "role.request_declined", "user", req["user"], role=req["role"])
 
 
-async def verification_queue() -> dict:
+def _served_by(actor: Viewer) -> tuple[str, tuple]:
+    """Accounts whose grid lies where the actor is staff (or anywhere, for an administrator)."""
+    return places.within_sql("a.grid", actor.scopes_of(Role.staff))
+
+
+async def verification_queue(actor: Viewer) -> dict:
+    """Who waits for staff, limited to the places the actor serves."""
+    where, values = _served_by(actor)
     unverified = await User.raw(
         "SELECT a.id, a.username, a.display_name, a.created_at, g.name AS grid_name "
-        "FROM account a LEFT JOIN grid g ON g.id = a.grid "
-        "WHERE a.active AND NOT EXISTS (SELECT 1 FROM user_role r WHERE r.\"user\" = a.id) "
-        "ORDER BY a.created_at"
+        "FROM account a LEFT JOIN place g ON g.id = a.grid "
+        f"WHERE a.active AND {where} AND NOT EXISTS (SELECT 1 FROM user_role r WHERE r.\"user\" = a.id) "
+        "ORDER BY a.created_at", *values,
     )
     requests = await RoleRequest.raw(
         "SELECT q.id, q.role, q.note, q.created_at, a.id AS user_id, a.username, a.display_name, "
         "g.name AS grid_name FROM role_request q JOIN account a ON a.id = q.\"user\" "
-        "LEFT JOIN grid g ON g.id = a.grid WHERE q.status = 'pending' ORDER BY q.created_at"
+        f"LEFT JOIN place g ON g.id = a.grid WHERE q.status = 'pending' AND {where} ORDER BY q.created_at",
+        *values,
     )
     return {"unverified": unverified, "requests": requests}
 
 
-async def list_users(query: str = "", limit: int = 50, offset: int = 0) -> list[dict]:
-    q = User.select(User.id, User.username, User.display_name, User.grid.name, User.created_at).order_by(User.id)
+async def list_users(actor: Viewer, query: str = "", limit: int = 50, offset: int = 0) -> list[dict]:
+    where, values = _served_by(actor)
+    sql = ("SELECT a.id, a.username, a.display_name, a.created_at, g.name AS grid_name "
+           f"FROM account a LEFT JOIN place g ON g.id = a.grid WHERE {where}")
+    args = list(values)
     if query:
-        q = q.where(User.username.like(f"%{query.lower()}%") | User.display_name.like(f"%{query}%"))
-    users = await q.limit(limit).offset(offset)
+        sql += " AND (a.username LIKE {} OR a.display_name LIKE {})"
+        args += [f"%{query.lower()}%", f"%{query}%"]
+    users = await User.raw(sql + " ORDER BY a.id LIMIT {} OFFSET {}", *args, limit, offset)
     if users:
         ids = [u["id"] for u in users]
         roles = await UserRole.select(UserRole.user, UserRole.role).where(UserRole.user.is_in(ids))
@@ -297,8 +355,10 @@ async def pending_requests_of(user_id: int) -> list[dict]:
 
 async def create_user(
     username: str, password: str, roles: list[str], display_name: str | None = None, grid_id: int | None = None,
-    must_change_password: bool = False, actor_id: int | None = None,
+    must_change_password: bool = False, actor_id: int | None = None, place_id: int | None = None,
 ) -> int:
+    """An account with ``roles`` granted at ``place_id`` (by default: an administrator's
+    everywhere, any other role at the community of ``grid_id``, else at the single root)."""
     username, error = username_field(username)
     if error is not None:
         raise AccountInputError({"username": error})
@@ -319,12 +379,24 @@ async def create_user(
             must_change_password=must_change_password,
         )
         await _insert_user(user)
+        default = await _default_place(grid_id) if place_id is None else place_id
         for role in roles:
-            await UserRole.insert(UserRole(user=user.id, role=role, granted_by=actor_id))
+            place = None if role == Role.admin else default
+            await UserRole.insert(UserRole(user=user.id, role=role, place=place, granted_by=actor_id))
         await audit.record(actor_id, "account.created", "user", user.id, username=username, roles=sorted(roles))
         for role in roles:
-            await audit.record(actor_id, "role.granted", "user", user.id, role=role)
+            await audit.record(actor_id, "role.granted", "user", user.id, role=role,
+                               place=None if role == Role.admin else default)
     return user.id
+
+
+async def _default_place(grid_id: int | None) -> int | None:
+    tree = await places.tree()
+    community = tree.of_kind_above(grid_id, Kind.community)
+    if community is not None:
+        return community.id
+    roots = tree.roots()
+    return roots[0].id if len(roots) == 1 else None
 
 
 async def ensure_first_admin(admin_password: str | None) -> str | None:

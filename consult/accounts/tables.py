@@ -1,4 +1,5 @@
-"""Accounts tables: places, categories, users, roles, role requests, audit log, sessions."""
+"""Accounts tables: categories, users, roles, role requests, audit log, sessions (places:
+consult.places.tables)."""
 
 from piccolo.columns import (
     JSON,
@@ -15,19 +16,7 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-
-class Community(Table):
-    id = Serial(primary_key=True)
-    name = Varchar(length=100)
-
-
-class Grid(Table):
-    """A grid (网格) of the community, with its household count."""
-
-    id = Serial(primary_key=True)
-    community = ForeignKey(references=Community)
-    name = Varchar(length=100)
-    households = Integer(default=0)
+from consult.places.tables import Place
 
 
 class Category(Table):
@@ -46,7 +35,7 @@ class User(Table, tablename="account"):
     username = Varchar(length=32, unique=True)
     display_name = Varchar(length=40)
     password_hash = Varchar(length=255)
-    grid = ForeignKey(references=Grid, null=True)
+    grid = ForeignKey(references=Place, null=True)  # the grid (a place of kind grid) they live in
     residency_verified = Boolean(default=False)
     must_change_password = Boolean(default=False)
     active = Boolean(default=True)
@@ -58,11 +47,14 @@ class User(Table, tablename="account"):
 
 
 class UserRole(Table):
-    """One row per (user, role); uniqueness is a raw unique index in the migration."""
+    """One row per (user, role); uniqueness is a raw unique index in the migration. The
+    role reaches ``place`` and everything below it; NULL is the whole install (an
+    administrator's grant)."""
 
     id = Serial(primary_key=True)
     user = ForeignKey(references=User)
     role = Varchar(length=20)
+    place = ForeignKey(references=Place, null=True)
     granted_by = ForeignKey(references=User, null=True)
     granted_at = Timestamptz(default=TimestamptzNow())
 

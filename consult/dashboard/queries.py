@@ -14,7 +14,8 @@ from __future__ import annotations
 from datetime import date
 
 from consult import db
-from consult.accounts.tables import Category, Grid
+from consult.accounts.tables import Category
+from consult.places.queries import grid_choices
 import consult.dashboard.domain as domain
 from consult.dashboard.domain import (
     CategoryGridCount,
@@ -104,7 +105,7 @@ async def topics_by_category_grid(filters: StatsFilters) -> list[CategoryGridCou
     where, args = _where(filters)
     rows = await _raw(
         "SELECT c.slug, c.name_zh, c.name_en, c.position, g.id AS grid_id, g.name AS grid_name, COUNT(*) AS n "
-        "FROM topic t JOIN category c ON c.id = t.category JOIN grid g ON g.id = t.grid" + where
+        "FROM topic t JOIN category c ON c.id = t.category JOIN place g ON g.id = t.grid" + where
         + " GROUP BY c.slug, c.name_zh, c.name_en, c.position, g.id, g.name ORDER BY c.position, c.slug, g.id",
         *args,
     )
@@ -241,7 +242,7 @@ async def stats(filters: StatsFilters, today: date | None = None) -> Stats:
 
 async def choices() -> dict:
     """What the filter form offers: grids, and years from the first topic to now."""
-    grids = await Grid.select(Grid.id, Grid.name).order_by(Grid.id)
+    grids = await grid_choices()
     span = await _raw("SELECT MIN(created_at) AS first, MAX(created_at) AS last FROM topic")
     first = domain.local_year(span[0]["first"]) if span else None
     last = domain.local_year(span[0]["last"]) if span else None

@@ -16,7 +16,8 @@ from typing import Any
 from consult import audit, db
 from consult.accounts.domain import Viewer
 from consult.roles import Role
-from consult.accounts.tables import Grid
+from consult.places import queries as places
+from consult.places.tree import covers
 from consult.messages import NotFound, Refusal
 from consult.notifications.domain import (
     ANNOUNCEMENT_MESSAGE,
@@ -122,7 +123,10 @@ async def announce(
     Raises NotificationInputError (field errors) on bad input, Refusal(403) for non-staff."""
     if not sender.signed_in or not sender.has(*STAFF_ROLES):
         raise Refusal(N_("Only community staff may send announcements."), status_code=403)
-    known_grids = {g["id"] for g in await Grid.select(Grid.id)}
+    # Only the grids of the places the sender serves.
+    tree = await places.tree()
+    known_grids = {n.id for scope in sender.scopes_of(*STAFF_ROLES) for n in tree.nodes.values()
+                   if n.kind == "grid" and covers(scope, n.path)}
     draft = validate_announcement(
         title, body, grid_ids, role, everyone, known_grids, {r.value for r in Role}
     )

@@ -22,6 +22,7 @@ from consult import audit, db
 from consult.accounts.domain import Viewer
 from consult.cache import content_revision
 from consult.fields import row_id
+from consult.places import queries as places
 import consult.topics.forms as forms
 from consult.topics.clock import local_today, utcnow
 from consult.topics.lifecycle import (
@@ -41,6 +42,8 @@ from consult.topics.timeline import (
     SYSTEM_ROLES,
     event,
     load_topic,
+    roles_here,
+    topic_columns,
     notify_raters,
     transition,
 )
@@ -55,6 +58,8 @@ async def propose_topic(viewer: Viewer, title: Any, description: Any, category: 
     categories = {c["slug"]: c["id"] for c in choices["categories"]}
     grids = {g["id"] for g in choices["grids"]}
     data = forms.validate_proposal(title, description, category, grid_id, categories, grids)
+    # A resident proposes in the community they belong to, not in any grid of the install.
+    check(Activity.propose, None, viewer.granted_at((await places.tree()).path_of(data.grid_id)))
     async with db.transaction():
         topic = Topic(
             title=data.title, description=data.description, category=categories[data.category],
@@ -86,7 +91,7 @@ async def _merge_target(form: Mapping[str, Any]) -> dict | None:
     target_id, err = row_id(form.get("target_id"))
     if err is not None:
         return None
-    return await Topic.select().where(Topic.id == target_id).first()
+    return await Topic.select(*topic_columns()).where(Topic.id == target_id).first()
 
 
 async def screen_topic(viewer: Viewer, topic_id: int, action: Any, form: Mapping[str, Any],
@@ -95,7 +100,7 @@ async def screen_topic(viewer: Viewer, topic_id: int, action: Any, form: Mapping
     today = today or local_today()
     async with db.transaction():
         topic = await load_topic(topic_id)
-        next_state(topic["state"], action, viewer.granted)  # refuse before judging the input
+        next_state(topic["state"], action, roles_here(viewer, topic))  # refuse before judging the input
         act = Action(action)
         target_row = await _merge_target(form) if act is Action.merge else None
         data = forms.validate_screening(
@@ -107,15 +112,15 @@ async def screen_topic(viewer: Viewer, topic_id: int, action: Any, form: Mapping
             values[Topic.screened_at] = utcnow()
         if act is Action.open_discussion:
             values[Topic.discussion_ends_on] = data.end_date
-            return await transition(topic, act, viewer.granted, viewer.id, values=values, end_date=data.end_date)
+            return await transition(topic, act, roles_here(viewer, topic), viewer.id, values=values, end_date=data.end_date)
         if act is Action.reject:
             values[Topic.reject_reason] = data.reason
-            return await transition(topic, act, viewer.granted, viewer.id, note=data.reason or "", values=values)
+            return await transition(topic, act, roles_here(viewer, topic), viewer.id, note=data.reason or "", values=values)
         if act is Action.refer:
             values[Topic.department] = data.department
             values[Topic.reference_number] = data.reference_number
             return await transition(
-                topic, act, viewer.granted, viewer.id, values=values,
+                topic, act, roles_here(viewer, topic), viewer.id, values=values,
                 department=data.department, reference_number=data.reference_number,
             )
         assert target_row is not None and data.target_id is not None
@@ -124,7 +129,10 @@ async def screen_topic(viewer: Viewer, topic_id: int, action: Any, form: Mapping
 
 async def _merge(viewer: Viewer, topic: dict, target_row: dict, values: dict) -> TopicState:
     values[Topic.merged_into] = target_row["id"]
-    state = await transition(topic, Action.merge, viewer.granted, viewer.id, values=values, merged_into=target_row["id"])
+    # The merge reaches into the target too: the viewer must be able to merge there as well
+    # (a committee member of one community cannot fold a topic into another's).
+    next_state(topic["state"], Action.merge, roles_here(viewer, target_row))
+    state = await transition(topic, Action.merge, roles_here(viewer, topic), viewer.id, values=values, merged_into=target_row["id"])
     carried = await _carry_over(topic, target_row)
     await event(
         target_row["id"], viewer.id, "absorb", target_row["state"], target_row["state"], target_row["round"],
@@ -162,7 +170,7 @@ async def form_project(viewer: Viewer, topic_id: int, form: Mapping[str, Any], t
     today = today or local_today()
     async with db.transaction():
         topic = await load_topic(topic_id)
-        next_state(topic["state"], Action.form_project, viewer.granted)
+        next_state(topic["state"], Action.form_project, roles_here(viewer, topic))
         sheet = forms.project_sheet(form, today)
         await ProjectSheet.insert(
             ProjectSheet(
@@ -172,7 +180,7 @@ async def form_project(viewer: Viewer, topic_id: int, form: Mapping[str, Any], t
             )
         )
         return await transition(
-            topic, Action.form_project, viewer.granted, viewer.id,
+            topic, Action.form_project, roles_here(viewer, topic), viewer.id,
             note=sheet.consensus_summary, values={Topic.consensus_summary: sheet.consensus_summary},
             project=sheet.title, estimated_cost=sheet.estimated_cost, deadline=sheet.deadline,
             funding_route=sheet.funding_route.value,
@@ -182,17 +190,17 @@ async def form_project(viewer: Viewer, topic_id: int, form: Mapping[str, Any], t
 async def start_implementation(viewer: Viewer, topic_id: int) -> TopicState:
     async with db.transaction():
         topic = await load_topic(topic_id)
-        return await transition(topic, Action.start_implementation, viewer.granted, viewer.id)
+        return await transition(topic, Action.start_implementation, roles_here(viewer, topic), viewer.id)
 
 
 async def open_evaluation(viewer: Viewer, topic_id: int, end_date: Any, today: date | None = None) -> TopicState:
     today = today or local_today()
     async with db.transaction():
         topic = await load_topic(topic_id)
-        next_state(topic["state"], Action.open_evaluation, viewer.granted)
+        next_state(topic["state"], Action.open_evaluation, roles_here(viewer, topic))
         ends_on = forms.validate_evaluation_window(end_date, today)
         state = await transition(
-            topic, Action.open_evaluation, viewer.granted, viewer.id,
+            topic, Action.open_evaluation, roles_here(viewer, topic), viewer.id,
             values={Topic.evaluation_ends_on: ends_on, Topic.evaluation_extended: False}, end_date=ends_on,
         )
         await notify_raters(topic, EVALUATION_OPEN_NOTICE, ends_on, viewer.id)

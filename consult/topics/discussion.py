@@ -31,7 +31,7 @@ from consult.topics.forms import Stance
 from consult.topics.lifecycle import Activity, TopicRefused
 from consult.topics.permissions import TopicPermissions
 from consult.topics.tables import CommentFlag, TopicComment, TopicSecond, TopicStance
-from consult.topics.timeline import follow, load_comment, load_topic, topic_path
+from consult.topics.timeline import follow, load_comment, load_topic, roles_here, topic_path
 
 REPLY_NOTICE = N_("{name} replied to your comment on “{title}”.")
 
@@ -95,7 +95,7 @@ async def add_comment(viewer: Viewer, topic_id: int, body: Any, parent_id: Any =
             parent, replied_to = await _replied_to(topic_id, parent)
         comment = TopicComment(
             topic=topic_id, author=viewer.id, parent=parent, body=text,
-            party_badge=Role.party_member in viewer.granted,
+            party_badge=Role.party_member in roles_here(viewer, topic),
         )
         await comment.save()
         await follow(topic_id, viewer.id)
@@ -152,7 +152,7 @@ async def hide_comment(viewer: Viewer, topic_id: int, comment_id: int, reason: A
             {
                 TopicComment.hidden: True, TopicComment.hidden_reason: text,
                 TopicComment.hidden_by: viewer.id, TopicComment.hidden_at: utcnow(),
-                TopicComment.hidden_by_role: moderator_role(viewer.granted),
+                TopicComment.hidden_by_role: moderator_role(roles_here(viewer, topic)),
             }
         ).where(TopicComment.id == comment_id)
         await audit.record(viewer.id, "comment.hide", "comment", comment_id, topic=topic_id, reason=text)

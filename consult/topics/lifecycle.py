@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from consult.messages import N_, Refusal
-from consult.roles import SYSTEM, Role, effective_roles
+from consult.roles import SYSTEM, Role, effective_roles, elsewhere_of
 from consult.topics.labels import ACTION_LABELS, STATE_LABELS
 
 
@@ -251,6 +251,7 @@ class TransitionRefused(_TopicRefusal):
         "unknown_action": N_("“{action}” is not an action on topics."),
         "wrong_state": N_("“{action}” is not possible while the topic is {state}."),
         "role_not_allowed": N_("Your role does not allow you to “{action}”."),
+        "not_here": N_("Your role does not reach this topic's community, so you may not “{action}” here."),
         "not_in_grid": N_("Only residents of the topic's grid or representatives may “{action}”."),
         "not_own_comment": N_("You may “{action}” only on your own comment."),
         "own_comment": N_("You may not “{action}” your own comment."),
@@ -296,7 +297,7 @@ def next_state(state: TopicState, action: Action | str, roles: Iterable[str]) ->
     if target is None:
         raise TransitionRefused("wrong_state", action=action, state=state)
     if not effective_roles(roles) & ACTION_ROLES[action]:
-        raise TransitionRefused("role_not_allowed", action=action, state=state)
+        raise _role_refusal(ACTION_ROLES[action], roles, action, state)
     return target
 
 
@@ -381,6 +382,14 @@ def _refusal(rule: ActivityRule, state: TopicState | None, held: frozenset[str],
     return None
 
 
+def _role_refusal(allowed: frozenset[str], roles: Iterable[str], action, state) -> TransitionRefused:
+    """"Not your role" — or, when the person holds an allowed role at another place (the
+    committee of another community), "not here" (403: the role exists, the reach does not)."""
+    if effective_roles(elsewhere_of(roles)) & allowed:
+        return TransitionRefused("not_here", status_code=403, action=action, state=state)
+    return TransitionRefused("role_not_allowed", action=action, state=state)
+
+
 def check(
     activity: Activity | str,
     state: TopicState | None,
@@ -399,7 +408,10 @@ def check(
     activity = _as_activity(activity)
     if state is not None:
         state = TopicState(state)
-    code = _refusal(ACTIVITY_RULES[activity], state, effective_roles(roles), in_topic_grid, is_author)
+    rule = ACTIVITY_RULES[activity]
+    code = _refusal(rule, state, effective_roles(roles), in_topic_grid, is_author)
+    if code == "role_not_allowed":
+        raise _role_refusal(rule.roles | rule.grid_roles, roles, activity, state)
     if code is not None:
         raise TransitionRefused(code, action=activity, state=state)
 

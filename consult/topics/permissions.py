@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from consult.roles import Role, effective_roles
+from consult.roles import Role, RolesHere, effective_roles, elsewhere_of
 from consult.topics.lifecycle import (
     ACTION_ROLES,
     ACTIVITY_RULES,
@@ -51,7 +51,7 @@ class TopicPermissions:
         author_id: int | None,
         grid_id: int | None,
     ) -> TopicPermissions:
-        roles = effective_roles(granted)
+        roles = RolesHere.of(effective_roles(granted), elsewhere_of(granted))  # refusals can say "not here"
         state = TopicState(state)
         in_grid = viewer_grid is not None and viewer_grid == grid_id
         activities = frozenset(
@@ -66,8 +66,9 @@ class TopicPermissions:
 
     @classmethod
     def for_viewer(cls, viewer: Any, topic: Mapping[str, Any]) -> TopicPermissions:
-        """From a ``Viewer`` (``granted``, ``id``, ``grid_id``) and a topic row."""
-        return cls.of(viewer.granted, viewer.id, viewer.grid_id, topic["state"], topic["author"], topic["grid"])
+        """From a ``Viewer`` and a topic row with its ``place_path``: only the roles that
+        reach the topic's place count (consult.places.tree)."""
+        return cls.of(viewer.granted_at(topic["place_path"]), viewer.id, viewer.grid_id, topic["state"], topic["author"], topic["grid"])
 
     def may(self, activity: Activity | str) -> bool:
         return activity in self.activities

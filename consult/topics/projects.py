@@ -23,7 +23,7 @@ from consult.topics.permissions import TopicPermissions
 from consult.topics.evaluation import OUTCOME_ACTIONS, EvaluationOutcome, Rating, decide_evaluation, extended_window_end
 from consult.topics.lifecycle import Action, Activity, TopicRefused, TopicState, next_state
 from consult.topics.tables import ProgressUpdate, SupervisionNote, Topic, TopicRating
-from consult.topics.timeline import EVALUATION_EXTENDED_NOTICE, SYSTEM_ROLES, event, load_topic, notify_raters, transition
+from consult.topics.timeline import EVALUATION_EXTENDED_NOTICE, SYSTEM_ROLES, event, load_topic, notify_raters, roles_here, transition
 
 log = logging.getLogger("consult.topics")
 
@@ -50,7 +50,7 @@ async def add_supervision_note(viewer: Viewer, topic_id: int, body: Any) -> int:
         text = forms.validate_supervision_note(body)
         note = SupervisionNote(
             topic=topic_id, author=viewer.id, body=text, round=topic["round"],
-            author_is_representative=Role.representative in effective_roles(viewer.granted),
+            author_is_representative=Role.representative in effective_roles(roles_here(viewer, topic)),
         )
         await note.save()
         await audit.record(viewer.id, "topic.supervision_note", "topic", topic_id, note_id=note.id)
@@ -141,8 +141,8 @@ async def end_evaluation_now(viewer: Viewer, topic_id: int, today: date | None =
     today = today or local_today()
     async with db.transaction():
         topic = await load_topic(topic_id)
-        next_state(topic["state"], Action.close_satisfied, viewer.granted)
-        return await _decide(topic_id, today, viewer.id, viewer.granted)
+        next_state(topic["state"], Action.close_satisfied, roles_here(viewer, topic))
+        return await _decide(topic_id, today, viewer.id, roles_here(viewer, topic))
 
 
 async def decide_as_of(topic_id: int, today: date) -> str | None:

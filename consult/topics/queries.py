@@ -16,7 +16,8 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from consult.accounts.domain import Viewer
-from consult.accounts.tables import Category, Grid, User
+from consult.accounts.tables import Category, User
+from consult.places.queries import grid_choices
 from consult.fields import row_id
 from consult.cache import RevisionCache, at, content_revision
 from consult.messages import NotFound
@@ -28,7 +29,7 @@ from consult.topics.lifecycle import LIVE_DEADLINES, OPEN_PROJECT_STATES, Fundin
 from consult.topics.permissions import ALL_COMMENTS
 from consult.topics.tables import ProgressUpdate, ProjectSheet, SupervisionNote, Topic, TopicComment, TopicEvent
 from consult.topics.tables import TopicRating, TopicSecond
-from consult.topics.timeline import NO_TOPIC
+from consult.topics.timeline import NO_TOPIC, topic_columns
 
 PER_PAGE = 20
 STATE_VALUES = [s.value for s in TopicState]
@@ -49,7 +50,7 @@ async def filter_choices(revision: int | None) -> dict[str, list[dict]]:
         return {
             "categories": await Category.select(Category.id, Category.slug, Category.name_zh, Category.name_en)
             .where(Category.active == True).order_by(Category.position),  # noqa: E712
-            "grids": await Grid.select(Grid.id, Grid.name).order_by(Grid.id),
+            "grids": await grid_choices(),
         }
 
     return await _CHOICES_CACHE.get_or_load(at(revision, "filters"), read)
@@ -126,7 +127,7 @@ LIST_SQL = (
     f"{_STANCE_COUNTS}, "
     "(SELECT COUNT(*) FROM topic_comment cm WHERE cm.topic = t.id) AS comments, "
     f"{_LIVE_DEADLINE} AS live_deadline "
-    "FROM topic t JOIN category c ON c.id = t.category JOIN grid g ON g.id = t.grid "
+    "FROM topic t JOIN category c ON c.id = t.category JOIN place g ON g.id = t.grid "
     "LEFT JOIN project_sheet p ON p.topic = t.id"
 )
 _OVERDUE_SQL = f"t.state IN {_in(OPEN_PROJECT_STATES)} AND p.deadline < {{}}"
@@ -363,7 +364,7 @@ async def _rows_of(topic_id: int) -> dict[str, Any]:
 async def _topic_detail_shared(topic_id: int) -> dict:
     """The part of the topic page that is the same for every viewer and every minute."""
     summaries = await Topic.raw(LIST_SQL + " WHERE t.id = {}", topic_id)
-    topic = await Topic.select().where(Topic.id == topic_id).first()
+    topic = await Topic.select(*topic_columns()).where(Topic.id == topic_id).first()
     if not summaries or topic is None:
         raise NotFound(NO_TOPIC, topic_id=topic_id)
     rows = await _rows_of(topic_id)

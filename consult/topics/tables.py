@@ -20,7 +20,8 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from consult.accounts.tables import Category, Grid, User
+from consult.accounts.tables import Category, User
+from consult.places.tables import Place
 
 
 class Topic(Table):
@@ -30,7 +31,7 @@ class Topic(Table):
     title = Varchar(length=80)
     description = Text()
     category = ForeignKey(references=Category)
-    grid = ForeignKey(references=Grid)
+    grid = ForeignKey(references=Place)  # a place of kind grid
     author = ForeignKey(references=User)
     state = Varchar(length=20, default="proposed", index=True)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -51,11 +51,23 @@ def topic_path(topic_id: int) -> str:
     return f"/topics/{topic_id}"
 
 
+def topic_columns() -> tuple:
+    """A topic's columns and ``place_path``, the path of its grid: what every check of who
+    may act on it reads (``roles_here``)."""
+    return (*Topic.all_columns(), Topic.grid.path.as_alias("place_path"))
+
+
 async def load_topic(topic_id: int) -> dict:
-    row = await Topic.select().where(Topic.id == topic_id).first()
+    row = await Topic.select(*topic_columns()).where(Topic.id == topic_id).first()
     if row is None:
         raise NotFound(NO_TOPIC, topic_id=topic_id)
     return row
+
+
+def roles_here(viewer, topic: dict) -> frozenset[str]:
+    """The viewer's roles that reach the topic's place: the committee of another community,
+    or the staff of another street, hold nothing here."""
+    return viewer.granted_at(topic["place_path"])
 
 
 async def load_comment(topic_id: int, comment_id: int) -> dict:

@@ -45,6 +45,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from consult.accounts.tables import User
+from consult.places.tables import Place
 
 
 class Vote(Table):
@@ -68,6 +69,9 @@ class Vote(Table):
     round = Integer(default=1)
     parent = ForeignKey(references="self", null=True, default=None, on_delete=OnDelete.restrict)
     created_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
+    # Whose vote it is (a community's 居民议事会, a street, a district people's congress):
+    # its candidates come from projects at or below this place.
+    place = ForeignKey(references=Place, null=True, default=None, on_delete=OnDelete.restrict)
     created_at = Timestamptz(default=TimestamptzNow())
     opened_at = Timestamptz(null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)

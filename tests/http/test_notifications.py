@@ -41,13 +41,10 @@ def notify(user_ids, kind="reply", message=MSG, params=None, link="/topics/1", a
 @pytest.fixture
 def new_grid(community):
     """A grid of its own for each test, so audience counts are exact."""
-    from consult.accounts.tables import Community, Grid
+    from consult.places.commands import create_place
 
     def make() -> int:
-        cid = run(Community.select(Community.id).first())["id"]
-        grid = Grid(name="grid-" + uuid.uuid4().hex[:8], community=cid, households=10)
-        run(grid.save())
-        return grid.id
+        return run(create_place(None, community["community"], "grid-" + uuid.uuid4().hex[:8], "grid", 10))
 
     return make
 

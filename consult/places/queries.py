@@ -1,0 +1,66 @@
+"""Reads of the tree: once per content revision, every place in one query.
+
+Every place-aware read in Consult goes through `tree()` and filters with the path
+range of `consult.places.tree` — never a query per place."""
+
+from __future__ import annotations
+
+from consult.cache import RevisionCache, at, content_revision
+from consult.places.tables import Install, Place
+from consult.places.tree import WHOLE_INSTALL, Kind, PlaceNode, Tree, subtree_bounds
+
+_trees = RevisionCache("places.tree", size=4)
+
+SETTING_COLUMNS = ("satisfaction_percent", "min_ratings", "evaluation_days", "discussion_days",
+                   "screening_days", "other_grids_rate")
+
+
+async def _load() -> Tree:
+    rows = await Place.select().order_by(Place.id)
+    return Tree.of(
+        PlaceNode(id=r["id"], parent=r["parent"], kind=Kind(r["kind"]), name=r["name"], path=r["path"],
+                  households=r["households"], active=bool(r["active"]), position=r["position"],
+                  settings={c: r[c] for c in SETTING_COLUMNS})
+        for r in rows
+    )
+
+
+async def tree() -> Tree:
+    """The whole tree as of now (cached per content revision; read fresh inside a transaction)."""
+    return await _trees.get_or_load(at(await content_revision()), _load)
+
+
+def subtree_sql(column: str, path: str) -> tuple[str, tuple[str, str]]:
+    """A SQL condition (with two {} placeholders) and its values: ``column`` names a place
+    at or below ``path``. One indexed range on place.path, whatever the depth."""
+    low, high = subtree_bounds(path)
+    return f"{column} IN (SELECT id FROM place WHERE path >= {{}} AND path < {{}})", (low, high)
+
+
+def within_sql(column: str, scopes) -> tuple[str, tuple]:
+    """A SQL condition: ``column`` names a place under any of ``scopes`` (paths; the whole
+    install when WHOLE_INSTALL is among them, nowhere when there are none)."""
+    scopes = tuple(scopes)
+    if WHOLE_INSTALL in scopes:
+        return "1 = 1", ()
+    if not scopes:
+        return "1 = 0", ()
+    parts, values = [], []
+    for scope in scopes:
+        sql, bounds = subtree_sql(column, scope)
+        parts.append(sql)
+        values.extend(bounds)
+    return "(" + " OR ".join(parts) + ")", tuple(values)
+
+
+async def grid_choices(under: int | None = None) -> list[dict]:
+    """The active grids (at or below ``under``), each named with its community: the list a
+    newcomer or a proposer picks from."""
+    t = await tree()
+    return [{"id": n.id, "name": t.label(n.id), "households": n.households}
+            for n in t.below(under, Kind.grid, active_only=True)]
+
+
+async def install_row() -> dict:
+    row = await Install.select().where(Install.id == 1).first()
+    return row or {"id": 1, "name": "", "setup_done_at": None}
