@@ -10,6 +10,7 @@ from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+import consult.accounts.grants as grants
 import consult.accounts.services as services
 from consult.audit_labels import action_label, detail_lines
 from consult.accounts.domain import GRANT_KINDS, REQUESTABLE_ROLES, AccountInputError, account_error, can_grant
@@ -179,14 +180,14 @@ async def verification_queue(request: Request) -> Template:
     return render(
         request,
         "accounts/queue.html",
-        {**await services.verification_queue(viewer_of(request)), "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role}},
+        {**await grants.verification_queue(viewer_of(request)), "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role}},
     )
 
 
 @get("/staff/users", name="accounts:users", guards=[requires(*STAFF)])
 async def list_users(request: Request, q: FromQuery[str] = "", page: FromQuery[int] = 1) -> Template:
     page = max(1, min(page, 10_000))
-    users = await services.list_users(viewer_of(request), q.strip()[:50], limit=50, offset=(page - 1) * 50)
+    users = await grants.list_users(viewer_of(request), q.strip()[:50], limit=50, offset=(page - 1) * 50)
     return render(
         request,
         "accounts/users.html",
@@ -203,7 +204,7 @@ def _back(request: Request, default: str) -> Redirect:
 
 @post("/staff/users/{user_id:int}/verify", name="accounts:verify", guards=[requires(*STAFF)])
 async def verify_user(request: Request, user_id: FromPath[int]) -> Redirect:
-    await services.verify_residency(viewer_of(request), user_id)
+    await grants.verify_residency(viewer_of(request), user_id)
     flash(request, _("Residency verified."))
     return _back(request, url("accounts:queue"))
 
@@ -214,7 +215,7 @@ async def grant_role(request: Request, user_id: FromPath[int]) -> Redirect:
     place, _error = row_id(form.get("place")) if form.get("place") else (None, None)
     if form.get("place") and place is None:
         raise AccountInputError({"place": account_error("place")})
-    granted = await services.grant_role(viewer_of(request), user_id, form.get("role", ""), place)
+    granted = await grants.grant_role(viewer_of(request), user_id, form.get("role", ""), place)
     flash(request, _("Role granted.") if granted else _("The user already holds this role."))
     return redirect(safe_next(form.get("next"), url("accounts:queue")))
 
@@ -248,14 +249,14 @@ async def revoke_role(request: Request, user_id: FromPath[int], role: FromPath[s
     if not confirmed(form):  # one tap changes nothing: the confirmation page first
         return redirect(url("accounts:revoke_confirm", user_id=user_id, role=role) + "?next="
                         + quote(safe_next(form.get("next"), url("accounts:users"))))
-    revoked = await services.revoke_role(viewer_of(request), user_id, role)
+    revoked = await grants.revoke_role(viewer_of(request), user_id, role)
     flash(request, _("Role revoked.") if revoked else _("The user did not hold this role."))
     return redirect(safe_next(form.get("next"), url("accounts:users")))
 
 
 @post("/staff/role-requests/{request_id:int}/decline", name="accounts:decline", guards=[requires(*STAFF)])
 async def decline_request(request: Request, request_id: FromPath[int]) -> Redirect:
-    await services.decline_request(viewer_of(request), request_id)
+    await grants.decline_request(viewer_of(request), request_id)
     flash(request, _("Request declined."))
     return redirect(url("accounts:queue"))
 
