@@ -26,6 +26,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "role.revoked": N_("role revoked"),
     "role.requested": N_("role requested"),
     "role.request_declined": N_("role request declined"),
+    "place.created": N_("place created"),
     "announcement.sent": N_("announcement sent"),
     "notification.preferences": N_("notification settings changed"),
     "comment.flag": N_("comment flagged"),
