@@ -32,6 +32,14 @@ def kind_label(kind) -> str:
     return _(KIND_LABELS[Kind(kind)])
 
 
+def place_errors(errors: dict) -> dict[str, str]:
+    """Translated field errors, a kind of place in them shown by its label (区, 网格…)."""
+    kinds = {k.value for k in Kind}
+    return field_errors({name: error._replace(params={k: kind_label(v) if k in ("kind", "parent") and v in kinds
+                                                       else v for k, v in error.params.items()})
+                         for name, error in errors.items()})
+
+
 async def _tree_page(request: Request, form: dict | None = None, errors: dict | None = None,
                      import_problems: list[str] | None = None, status_code: int = 200) -> Template:
     tree = await places.tree()
@@ -90,11 +98,13 @@ async def create_place(request: Request) -> Any:
             raise PlaceInputError({"kind": place_error("kind")})
     else:
         kind = form.get("kind", "")
+        if kind not in {k.value for k in ROOT_KINDS}:
+            return await _tree_page(request, form, field_errors({"kind": place_error("kind")}), status_code=400)
     try:
         new_id = await commands.create_place(viewer_of(request).id, parent_id, form.get("name"), kind,
                                              form.get("households") or 0)
     except PlaceInputError as exc:
-        errors = field_errors(exc.errors)
+        errors = place_errors(exc.errors)
         if parent_id is not None:
             return await _place_page(request, parent_id, form, errors, status_code=400)
         return await _tree_page(request, form, errors, status_code=400)
@@ -108,7 +118,7 @@ async def update_place(request: Request, place_id: FromPath[int]) -> Any:
     try:
         await changes.update_place(viewer_of(request).id, place_id, form.get("name"), form.get("households"))
     except PlaceInputError as exc:
-        return await _place_page(request, place_id, {**form, "edit": True}, field_errors(exc.errors), status_code=400)
+        return await _place_page(request, place_id, {**form, "edit": True}, place_errors(exc.errors), status_code=400)
     flash(request, _("Place saved."))
     return redirect(url("places:edit", place_id=place_id))
 
@@ -160,7 +170,7 @@ async def move_place(request: Request, place_id: FromPath[int], parent: FromQuer
             raise PlaceInputError({"parent": place_error("parent")})
         moved = await changes.move_place(viewer_of(request).id, place_id, parent_id)
     except PlaceInputError as exc:
-        return await _place_page(request, place_id, {"parent": parent_text}, field_errors(exc.errors),
+        return await _place_page(request, place_id, {"parent": parent_text}, place_errors(exc.errors),
                                  status_code=400)
     flash(request, _("Moved {n} places.", n=moved) if moved else _("The place already sits there."))
     return redirect(url("places:edit", place_id=place_id))
@@ -201,27 +211,34 @@ async def reactivate_place(request: Request, place_id: FromPath[int]) -> Any:
     try:
         changed = await changes.set_active(viewer_of(request).id, place_id, True)
     except PlaceInputError as exc:
-        return await _place_page(request, place_id, {}, field_errors(exc.errors), status_code=400)
+        return await _place_page(request, place_id, {}, place_errors(exc.errors), status_code=400)
     flash(request, _("Reactivated {n} places.", n=changed) if changed else _("The place was already active."))
     return redirect(url("places:edit", place_id=place_id))
 
 
-NO_FILE = N_("Choose a CSV file to import.")
+def _kinds_shown(params: dict) -> dict:
+    return {k: kind_label(v) if k in ("found", "expected") else v for k, v in params.items()}
+
+
+NO_FILE = N_("Choose a CSV file to import, or paste its rows.")
 
 
 @post("/admin/places/import", name="places:import", guards=[ADMIN], request_max_body_size=MAX_UPLOAD + 65536)
 async def import_csv(request: Request) -> Any:
-    """The same import as `consult places import FILE.csv`, from an uploaded file."""
+    """The same import as `consult places import FILE.csv`, from an uploaded file or from
+    the rows pasted into the text box."""
     form = await request.form()
-    upload = form.get("file")
+    upload, pasted = form.get("file"), form.get("csv_text")
     data = await upload.read() if hasattr(upload, "read") else b""
+    if not data and isinstance(pasted, str):
+        data = pasted.encode("utf-8", "replace")
     try:
-        if not data:
+        if not data.strip():
             return await _tree_page(request, import_problems=[_(NO_FILE)], status_code=400)
         result = await import_places(viewer_of(request).id, data)
     except ImportRefused as exc:
-        return await _tree_page(request, import_problems=[_(p.message, **p.params) for p in exc.problems],
-                                status_code=400)
+        return await _tree_page(request, import_problems=[_(p.message, **_kinds_shown(p.params))
+                                                          for p in exc.problems], status_code=400)
     flash(request, _("Imported: {created} places created, {updated} household counts changed.",
                      created=result.created, updated=result.updated))
     return redirect(url("places:tree"))
