@@ -20,8 +20,8 @@ async def departments() -> list[dict]:
 
 
 async def _place_name(place_id) -> str:
-    row = await Place.select(Place.name).where(Place.id == place_id).first() if place_id is not None else None
-    if row is None:
+    row = await Place.select(Place.name, Place.kind).where(Place.id == place_id).first() if place_id else None
+    if row is None or row["kind"] == "building":  # a department serves a grid at the smallest
         raise PlaceInputError({"place": place_error("parent")})
     return row["name"]
 
