@@ -19,6 +19,7 @@ from consult.accounts import passwords
 from consult.accounts.guards import viewer_middleware
 from consult.accounts.limits import LoginLimiter, make_counters
 from consult.accounts.sessions import ConsultSessionConfig, HashedKeyStore, make_store
+from consult.places import routes as places_routes
 from consult.fields import is_id
 from consult.settings import Settings, load_settings
 import consult.voting.sealing as sealing
@@ -37,21 +38,24 @@ ROUTE_HANDLERS = [
     *dashboard.route_handlers,
     *topics.route_handlers,
     *voting.route_handlers,
+    *places_routes.route_handlers,
 ]
 PERIODIC = [*accounts.periodic, *topics.periodic]
 
 log = logging.getLogger("consult")
 
 
-async def check_request_input(request: Request) -> None:
+async def check_request_input(request: Request):
     """Before every handler (after the guards): an id in the path that no row can have is
     "not found", and a NUL character in the query string is a bad request. Both would
-    otherwise reach the database driver and fail there (500)."""
+    otherwise reach the database driver and fail there (500). Until first-run setup is
+    done, anyone but an administrator gets the "being set up" page (consult.places.setup_pages)."""
     for value in request.path_params.values():
         if isinstance(value, int) and not is_id(value):
             raise NotFoundException()
     refuse_nul(request.query_params.keys())
     refuse_nul(v for _k, v in request.query_params.multi_items())
+    return await places_routes.setup_gate(request)
 
 
 async def _every(seconds: int, job) -> None:

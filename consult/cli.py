@@ -1,4 +1,4 @@
-"""The `consult` command: serve, migrate, demo, user add, recount, backup, restore."""
+"""The `consult` command: serve, migrate, demo, user add, places import, recount, backup, restore."""
 
 from __future__ import annotations
 
@@ -16,6 +16,23 @@ class Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"consult: error: {message}", file=sys.stderr)
         sys.exit(USAGE_EXIT)
+
+
+PLACES_IMPORT_HELP = """\
+Create the places of FILE (UTF-8 CSV; docs/PLACES.md), one row per place: its path from
+the top of the tree, parts separated by "/", and its household count:
+
+    path,households
+    和平区/朝阳街道/幸福里社区/第一网格,420
+    和平区/朝阳街道/幸福里社区/第一网格/3号楼,64
+    和平区/朝阳街道/和顺社区
+
+The kind of each part follows from its depth: district, street, community, grid,
+building (at most 5 parts). The header line is optional; the count may be left out (0).
+Places already on a path are reused (a row's count replaces the stored one); the rest
+are created. If any row is bad (an empty part, too deep, a count that is not a whole
+number, control characters, not UTF-8), every problem is printed with its line number
+and NOTHING is imported. The import is one transaction, recorded in the audit log."""
 
 
 def build_parser() -> Parser:
@@ -40,6 +57,13 @@ def build_parser() -> Parser:
                      choices=[role.value for role in Role])
     add.add_argument("--display-name", default=None)
     add.add_argument("--grid", type=int, default=None, help="grid id")
+
+    places = sub.add_parser("places", help="manage the tree of places")
+    places_sub = places.add_subparsers(dest="places_command", required=True, parser_class=Parser)
+    places_import = places_sub.add_parser(
+        "import", help="create places from a CSV file, one row per place",
+        description=PLACES_IMPORT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    places_import.add_argument("file", help="the CSV file (UTF-8), or - for standard input")
 
     recount = sub.add_parser("recount", help="recount a published vote from its open-data JSON (FILE or -)")
     recount.add_argument("file")
@@ -190,6 +214,39 @@ def cmd_user_add(args) -> int:
     return 0
 
 
+def cmd_places_import(args) -> int:
+    settings = _settings()
+    try:
+        if args.file == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(args.file, "rb") as f:
+                data = f.read()
+    except OSError as exc:
+        print(f"consult: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return USAGE_EXIT
+    from consult.places.importer import ImportRefused, import_places
+
+    async def run():
+        await _prepare(settings)
+        from consult import db
+
+        try:
+            return await import_places(None, data)
+        finally:
+            await db.close_engine()
+
+    try:
+        result = asyncio.run(run())
+    except ImportRefused as exc:
+        for problem in exc.problems:
+            print(f"consult: {problem.text()}", file=sys.stderr)
+        print("consult: nothing was imported.", file=sys.stderr)
+        return 1
+    print(f"Imported {args.file}: {result.created} places created, {result.updated} household counts changed.")
+    return 0
+
+
 RECORD_MISMATCH = 1
 
 
@@ -286,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "user":
         code = cmd_user_add(args)
+    elif args.command == "places":
+        code = cmd_places_import(args)
     else:
         code = COMMANDS[args.command](args)
     if code:

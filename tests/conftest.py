@@ -53,6 +53,15 @@ def pytest_report_header(config):
     return f"consult test database: {url or 'SQLite (temporary files)'}"
 
 
+async def _migrate_set_up() -> None:
+    """Migrate, then mark the install as set up: a test module's database is a working site
+    (first-run setup has its own tests, which clear the mark: tests/http/test_first_run.py)."""
+    from consult.places.tables import Install
+
+    await db.migrate()
+    await Install.raw("UPDATE install SET setup_done_at = current_timestamp WHERE id = 1")
+
+
 @pytest.fixture(scope="session")
 def template_database(tmp_path_factory):
     base = test_database_url()
@@ -61,13 +70,13 @@ def template_database(tmp_path_factory):
         run(_pg_admin(base, f'CREATE DATABASE "{name}"'))  # fails loudly if PostgreSQL is unreachable
         url = _pg_url(base, name)
         db.use_database(url)
-        run(db.migrate())
+        run(_migrate_set_up())
         yield ("postgres", base, name)
         run(_pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         path = tmp_path_factory.mktemp("tpl") / "template.sqlite"
         db.use_database(f"sqlite:///{path}")
-        run(db.migrate())
+        run(_migrate_set_up())
         yield ("sqlite", None, str(path))
 
 

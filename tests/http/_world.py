@@ -225,4 +225,16 @@ def build_world(app, community) -> World:
         if row:
             w.notification_of[role] = row["id"]
     w.ids["any_notification"] = next(iter(w.notification_of.values()))
+    _admin_objects(w, community)
     return w
+
+
+def _admin_objects(w: World, community) -> None:
+    """What the administrator's pages act on: a grid of another community (moving or
+    deactivating it touches nobody of the world), a department, a category."""
+    from consult.accounts.tables import Category
+    from consult.places.tables import Department
+
+    w.ids["place"] = community["communities"]["新风社区"]["grids"][1]
+    w.ids["department"] = run(Department.select(Department.id).order_by(Department.id).first())["id"]
+    w.ids["category"] = run(Category.select(Category.id).where(Category.slug == "care").first())["id"]

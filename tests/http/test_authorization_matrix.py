@@ -127,6 +127,28 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /staff/votes/{vote_id:int}/publish/confirm": STAFF,
     "POST /staff/votes/{vote_id:int}/publish": STAFF,
     "POST /staff/votes/{vote_id:int}/runoff": STAFF,
+    # places, departments, categories and first-run setup: the administrator's (whole install)
+    "GET /admin/places": ADMIN,
+    "POST /admin/places": ADMIN,
+    "POST /admin/places/import": ADMIN,
+    "GET /admin/places/{place_id:int}": ADMIN,
+    "POST /admin/places/{place_id:int}": ADMIN,
+    "GET /admin/places/{place_id:int}/move": ADMIN,  # the confirmation page
+    "POST /admin/places/{place_id:int}/move": ADMIN,
+    "GET /admin/places/{place_id:int}/deactivate": ADMIN,  # the confirmation page
+    "POST /admin/places/{place_id:int}/deactivate": ADMIN,
+    "POST /admin/places/{place_id:int}/reactivate": ADMIN,
+    "GET /admin/departments": ADMIN,
+    "POST /admin/departments": ADMIN,
+    "POST /admin/departments/{department_id:int}": ADMIN,
+    "GET /admin/categories": ADMIN,
+    "POST /admin/categories": ADMIN,
+    "POST /admin/categories/defaults": ADMIN,
+    "POST /admin/categories/{category_id:int}": ADMIN,
+    "GET /admin/setup": ADMIN,
+    "POST /admin/setup/name": ADMIN,
+    "POST /admin/setup/staff": ADMIN,
+    "POST /admin/setup/finish": ADMIN,
 }
 
 # Not application routes: the static files router and the OpenAPI schema, by name.
@@ -146,6 +168,9 @@ DEFAULT_PARAMS = {
     "request_id": "role_request",
     "announcement_id": "announcement",
     "candidate_id": "candidate",
+    "place_id": "place",
+    "department_id": "department",
+    "category_id": "category",
 }
 PARAMS: dict[str, dict[str, str]] = {
     "POST /topics/{topic_id:int}/second": {"topic_id": "topic_proposed"},

@@ -289,6 +289,51 @@ def endpoints() -> list[Endpoint]:
                  {"code": value("abcd-abcd-abcd-abcd-abcd")}),
         Endpoint("receipt file", "representative", "POST", lambda w: f"/votes/{w.ids['vote_open']}/receipt/file",
                  {"code": value("abcd-abcd-abcd-abcd-abcd", "ABCD ABCD ABCD ABCD ABCD")}),
+        *admin_endpoints(),
+    ]
+
+
+def admin_endpoints() -> list[Endpoint]:
+    """The administrator's places, departments, categories and setup (a grid of another
+    community than the world's people is the place they act on)."""
+    w0 = _WORLD_HOLDER[0]
+    others = [str(c["id"]) for c in w0.community["communities"].values()]
+    place = lambda w: f"/admin/places/{w.ids['place']}"  # noqa: E731
+    admin_pages = lambda w: ["/admin/places", place(w), "/admin/departments", "/admin/categories",  # noqa: E731
+                             "/admin/setup"]
+    return [
+        Endpoint("create place", "admin", "POST", lambda w: "/admin/places",
+                 {"name": value(text=stored()), "kind": value("district", "street", "community"),
+                  "parent": value("", *others), "households": value("0", "12", "1,200", "-1")}, pages=admin_pages),
+        Endpoint("update place", "admin", "POST", place,
+                 {"name": value(text=stored()), "households": value("0", "300", "x")}, pages=admin_pages),
+        Endpoint("move place", "admin", "POST", lambda w: place(w) + "/move",
+                 {"parent": value(*others), "confirm": value("yes", "no")}, pages=admin_pages),
+        Endpoint("deactivate place", "admin", "POST", lambda w: place(w) + "/deactivate",
+                 {"confirm": value("yes", "no")}, pages=admin_pages),
+        Endpoint("import places", "admin", "POST", lambda w: "/admin/places/import",
+                 {"csv_text": st.one_of(hostile, st.builds(
+                     lambda name, count: f"path,households\n和平区/朝阳街道/新风社区/{name},{count}\n",
+                     hostile, st.sampled_from(["1", "-1", "x", ""]) | hostile))}, pages=admin_pages),
+        Endpoint("create department", "admin", "POST", lambda w: "/admin/departments",
+                 {"name": value(text=stored()), "place": value(*others)}, pages=admin_pages),
+        Endpoint("update department", "admin", "POST", lambda w: f"/admin/departments/{w.ids['department']}",
+                 {"name": value(text=stored()), "place": value(*others), "active": value("0", "1")},
+                 pages=admin_pages),
+        Endpoint("create category", "admin", "POST", lambda w: "/admin/categories",
+                 {"name_zh": value(*[p for p in PAYLOADS if len(p) <= 40]), "name_en": value(*PAYLOADS),
+                  "position": value("0", "5", "-1")}, pages=admin_pages),
+        Endpoint("update category", "admin", "POST", lambda w: f"/admin/categories/{w.ids['category']}",
+                 {"name_zh": value("养老托育"), "name_en": value(*PAYLOADS), "position": value("4"),
+                  "active": value("1")}, pages=admin_pages),
+        Endpoint("default categories", "admin", "POST", lambda w: "/admin/categories/defaults",
+                 {"next": value("setup", "")}),
+        Endpoint("name install", "admin", "POST", lambda w: "/admin/setup/name", {"name": value(*PAYLOADS)},
+                 pages=lambda w: ["/", "/admin/setup"]),
+        Endpoint("create staff", "admin", "POST", lambda w: "/admin/setup/staff",
+                 {"username": Field(st.uuids().map(lambda u: f"s_{u.hex[:12]}")),
+                  "display_name": value(*[p for p in PAYLOADS if len(p) <= 40]), "place": value(*others)},
+                 pages=lambda w: ["/admin/setup", "/staff/users"]),
     ]
 
 
@@ -303,7 +348,9 @@ ENDPOINT_NAMES = [
     "topic list /api/v1/topics", "propose", "stance", "comment", "hide", "screen", "form project",
     "open evaluation", "progress", "supervision", "rate", "create vote", "vote settings", "add candidate",
     "add projects", "roll entry", "roll csv", "ballot count", "ballot review", "cast", "review", "receipt",
-    "receipt file",
+    "receipt file", "create place", "update place", "move place", "deactivate place", "import places",
+    "create department", "update department", "create category", "update category", "default categories",
+    "name install", "create staff",
 ]
 
 
@@ -359,6 +406,7 @@ NO_INPUT = {
     "POST /topics/{topic_id:int}/evaluation/end", "POST /topics/{topic_id:int}/comments/{comment_id:int}/flag",
     "POST /topics/{topic_id:int}/comments/{comment_id:int}/pin",
     "POST /topics/{topic_id:int}/comments/{comment_id:int}/guidance",
+    "POST /admin/places/{place_id:int}/reactivate", "POST /admin/setup/finish",
 }
 
 
