@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 
 from consult import accounts, dashboard, db, notifications, topics, voting, web
 from consult.accounts import passwords
+from consult.places import settings_pages
 from consult.accounts.guards import viewer_middleware
 from consult.accounts.limits import LoginLimiter, make_counters
 from consult.accounts.sessions import ConsultSessionConfig, HashedKeyStore, make_store
@@ -37,6 +38,7 @@ ROUTE_HANDLERS = [
     *dashboard.route_handlers,
     *topics.route_handlers,
     *voting.route_handlers,
+    *settings_pages.route_handlers,
 ]
 PERIODIC = [*accounts.periodic, *topics.periodic]
 

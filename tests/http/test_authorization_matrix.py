@@ -127,6 +127,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /staff/votes/{vote_id:int}/publish/confirm": STAFF,
     "POST /staff/votes/{vote_id:int}/publish": STAFF,
     "POST /staff/votes/{vote_id:int}/runoff": STAFF,
+    # places: settings per place (the world's staff are staff of its community)
+    "GET /staff/settings": STAFF,
+    "GET /staff/places/{place_id:int}/settings": STAFF,
+    "POST /staff/places/{place_id:int}/settings": STAFF,
 }
 
 # Not application routes: the static files router and the OpenAPI schema, by name.
@@ -146,6 +150,7 @@ DEFAULT_PARAMS = {
     "request_id": "role_request",
     "announcement_id": "announcement",
     "candidate_id": "candidate",
+    "place_id": "community_place",
 }
 PARAMS: dict[str, dict[str, str]] = {
     "POST /topics/{topic_id:int}/second": {"topic_id": "topic_proposed"},
@@ -188,6 +193,7 @@ FORMS: dict[str, dict] = {
     "POST /staff/users/{user_id:int}/roles": {"role": "committee"},
     "POST /account/role-requests": {"role": "representative", "note": "matrix"},
     "POST /staff/announcements": {"title": "Matrix check", "body": "An announcement.", "everyone": "1"},
+    "POST /staff/places/{place_id:int}/settings": {"min_ratings": "5"},
 }
 
 
