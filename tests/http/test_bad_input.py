@@ -289,6 +289,13 @@ def endpoints() -> list[Endpoint]:
                  {"code": value("abcd-abcd-abcd-abcd-abcd")}),
         Endpoint("receipt file", "representative", "POST", lambda w: f"/votes/{w.ids['vote_open']}/receipt/file",
                  {"code": value("abcd-abcd-abcd-abcd-abcd", "ABCD ABCD ABCD ABCD ABCD")}),
+        # places: settings per place
+        Endpoint("place settings", "staff", "POST", lambda w: f"/staff/places/{w.ids['community_place']}/settings",
+                 {"satisfaction_percent": value("", "80", "100", "0", "101"), "min_ratings": value("", "1", "5", "0"),
+                  "evaluation_days": value("", "14", "366"), "discussion_days": value("", "7", "-1"),
+                  "screening_days": value("", "2", "31"), "other_grids_rate": value("", "yes", "no", "maybe")},
+                 pages=lambda w: [f"/staff/places/{w.ids['community_place']}/settings", "/staff/settings",
+                                  f"/topics/{w.ids['topic_evaluating']}", "/topics?flag=unanswered", "/dashboard"]),
     ]
 
 
@@ -303,7 +310,7 @@ ENDPOINT_NAMES = [
     "topic list /api/v1/topics", "propose", "stance", "comment", "hide", "screen", "form project",
     "open evaluation", "progress", "supervision", "rate", "create vote", "vote settings", "add candidate",
     "add projects", "roll entry", "roll csv", "ballot count", "ballot review", "cast", "review", "receipt",
-    "receipt file",
+    "receipt file", "place settings",
 ]
 
 
