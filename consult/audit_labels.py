@@ -49,6 +49,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "comment.unpin": N_("comment unpinned"),
     "comment.guidance": N_("comment marked as guidance"),
     "topic.vote_outcome_skipped": N_("vote outcome skipped (the topic is not a project)"),
+    "place.settings_changed": N_("place settings changed"),
     "vote.created": N_("vote created"),
     "vote.settings_changed": N_("vote settings changed"),
     "vote.candidate_added": N_("candidate added"),

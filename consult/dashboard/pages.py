@@ -13,7 +13,8 @@ from litestar.response import Template
 import consult.dashboard.domain as domain
 import consult.dashboard.queries as svc
 from consult.dashboard.domain import Stats, StatsFilters
-from consult.topics.evaluation import DEFAULT_THRESHOLD
+from consult.places import queries as places
+from consult.places.settings import settings_at
 from consult.topics.labels import STATE_LABELS
 from consult.topics.lifecycle import TopicState
 from consult.web.i18n import gettext as _
@@ -32,12 +33,21 @@ def _name(zh: str, en: str) -> str:
     return zh if get_locale() == "zh_CN" else en
 
 
-def _figures(stats: Stats, categories: list[dict], grids: list[dict]) -> dict:
+async def _threshold_at(place_id: int | None) -> float | None:
+    """The satisfaction threshold the figures mark: the chosen place's (inherited), else the
+    root's when the install has one root, else the built-in default."""
+    tree = await places.tree()
+    roots = tree.roots()
+    if place_id not in tree:
+        place_id = roots[0].id if len(roots) == 1 else None
+    return domain.percent(settings_at(tree, place_id).threshold)
+
+
+def _figures(stats: Stats, categories: list[dict], grids: list[dict], threshold: float | None) -> dict:
     """What the template draws: tables, and the SVG geometry from the domain."""
     matrix = domain.category_grid_matrix(categories, grids, stats.topics_by_category_grid)
     for row in matrix.rows:
         row["name"] = _name(row["name_zh"], row["name_en"])
-    threshold = domain.percent(DEFAULT_THRESHOLD)
     rounds = stats.satisfaction_by_round
     by_category = stats.satisfaction_by_category
     return {
@@ -74,7 +84,7 @@ async def show_dashboard(request: Request, year: FromQuery[str] = "", grid: From
             "years": choices["years"],
             "grids": choices["grids"],
             "grid_name": next((g["name"] for g in choices["grids"] if g["id"] == filters.grid), None),
-            **_figures(stats, categories, choices["grids"]),
+            **_figures(stats, categories, choices["grids"], await _threshold_at(filters.grid)),
         },
         block="figures",
     )

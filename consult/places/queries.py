@@ -6,13 +6,14 @@ range of `consult.places.tree` — never a query per place."""
 from __future__ import annotations
 
 from consult.cache import RevisionCache, at, content_revision
+from consult.places.settings import KEYS, PlaceSettings, grid_values, settings_at
 from consult.places.tables import Install, Place
 from consult.places.tree import WHOLE_INSTALL, Kind, PlaceNode, Tree, subtree_bounds
 
 _trees = RevisionCache("places.tree", size=4)
+_grid_values = RevisionCache("places.grid_values", size=16)
 
-SETTING_COLUMNS = ("satisfaction_percent", "min_ratings", "evaluation_days", "discussion_days",
-                   "screening_days", "other_grids_rate")
+SETTING_COLUMNS = KEYS  # consult.places.settings: one column of place per setting
 
 
 async def _load() -> Tree:
@@ -64,3 +65,19 @@ async def grid_choices(under: int | None = None) -> list[dict]:
 async def install_row() -> dict:
     row = await Install.select().where(Install.id == 1).first()
     return row or {"id": 1, "name": "", "setup_done_at": None}
+
+
+async def settings_of(place_id: int | None) -> PlaceSettings:
+    """The settings that hold at a place (a topic: at its grid), inherited up the tree."""
+    return settings_at(await tree(), place_id)
+
+
+async def grid_settings(key: str, revision: int | None) -> dict[int, object]:
+    """Every grid's resolved value of setting ``key`` (by grid id) as of ``revision``, which
+    the caller read before its own data; cached. What SQL filtering by a setting per grid
+    is built from, in one query whatever the number of places."""
+
+    async def load() -> dict[int, object]:
+        return grid_values(await _trees.get_or_load(at(revision), _load), key)
+
+    return await _grid_values.get_or_load(at(revision, key), load)

@@ -250,7 +250,7 @@ async def topics_csv(
     header = [
         _("ID"), _("Title"), _("State"), _("Category"), _("Grid"), _("Proposed at"), _("Seconds"),
         _("Support"), _("Oppose"), _("Neutral"), _("Comments"), _("Project deadline"), _("Overdue"),
-        _("Not screened in 2 days"), _("Link"),
+        _("Not screened in time"), _("Link"),
     ]
     stamp = datetime.now(SHANGHAI).strftime("%Y%m%d")
     return csv_response(f"topics-{stamp}.csv", header, (_csv_row(row, base, yes, no) for row in result["rows"]))

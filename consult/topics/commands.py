@@ -105,6 +105,7 @@ async def screen_topic(viewer: Viewer, topic_id: int, action: Any, form: Mapping
         target_row = await _merge_target(form) if act is Action.merge else None
         data = forms.validate_screening(
             act, today=today, topic_id=topic_id, target_state=target_row["state"] if target_row else None,
+            settings=await places.settings_of(topic["grid"]),
             **{spec.name: form.get(spec.name) for spec in ACTION_INPUTS[act]},
         )
         values: dict = {}
@@ -198,12 +199,13 @@ async def open_evaluation(viewer: Viewer, topic_id: int, end_date: Any, today: d
     async with db.transaction():
         topic = await load_topic(topic_id)
         next_state(topic["state"], Action.open_evaluation, roles_here(viewer, topic))
-        ends_on = forms.validate_evaluation_window(end_date, today)
+        settings = await places.settings_of(topic["grid"])
+        ends_on = forms.validate_evaluation_window(end_date, today, settings)
         state = await transition(
             topic, Action.open_evaluation, roles_here(viewer, topic), viewer.id,
             values={Topic.evaluation_ends_on: ends_on, Topic.evaluation_extended: False}, end_date=ends_on,
         )
-        await notify_raters(topic, EVALUATION_OPEN_NOTICE, ends_on, viewer.id)
+        await notify_raters(topic, EVALUATION_OPEN_NOTICE, ends_on, viewer.id, settings)
         return state
 
 

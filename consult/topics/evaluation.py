@@ -17,6 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
+from consult.places.settings import DEFAULTS
 from consult.topics.lifecycle import OPEN_PROJECT_STATES, Action, TopicState
 
 
@@ -38,10 +39,11 @@ OUTCOME_ACTIONS: dict[EvaluationOutcome, Action] = {
     EvaluationOutcome.second_handling: Action.second_handling,
 }
 
-DEFAULT_THRESHOLD = Fraction(4, 5)
-DEFAULT_MIN_RATINGS = 5
-EVALUATION_EXTENSION_DAYS = 14
-RESPONSE_HOURS = 48
+# The built-in defaults; each place may set its own (consult.places.settings).
+DEFAULT_THRESHOLD = DEFAULTS.threshold
+DEFAULT_MIN_RATINGS = DEFAULTS.min_ratings
+EVALUATION_EXTENSION_DAYS = DEFAULTS.evaluation_days
+RESPONSE_HOURS = DEFAULTS.screening_hours
 RATING_COMMENT_MAX = 500
 
 
@@ -91,10 +93,10 @@ def decide_evaluation(
     return EvaluationOutcome.second_handling
 
 
-def extended_window_end(ends_on: date, today: date) -> date:
-    """Where a once-extended evaluation window ends: 14 days after the later of its
-    old end and today."""
-    return max(ends_on, today) + timedelta(days=EVALUATION_EXTENSION_DAYS)
+def extended_window_end(ends_on: date, today: date, days: int = EVALUATION_EXTENSION_DAYS) -> date:
+    """Where a once-extended evaluation window ends: ``days`` (the place's evaluation
+    window, by default 14) after the later of its old end and today."""
+    return max(ends_on, today) + timedelta(days=days)
 
 
 def is_overdue(state: TopicState, deadline: date | None, today: date) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 import consult.fields as fields
 from consult.fields import FieldError, FormErrors, InputError, field_error
 from consult.messages import N_
+from consult.places.settings import PlaceSettings
 from consult.topics.evaluation import RATING_COMMENT_MAX, Rating
 from consult.topics.lifecycle import (
     ACTION_INPUTS,
@@ -124,12 +125,13 @@ def _merge_target(value: object, topic_id: int | None, target_state: object) -> 
     return target, err
 
 
-def _parse(spec: ActionInput, value: object, today: date, topic_id: int | None, target_state: object):
+def _parse(spec: ActionInput, value: object, today: date, topic_id: int | None, target_state: object,
+           settings: PlaceSettings | None = None):
     kind = spec.kind
     if kind in (InputKind.line, InputKind.text):
         return fields.text(value, spec.length, multiline=kind is InputKind.text)
     if kind is InputKind.future_date:
-        return fields.future_date(value, today, default_days=spec.default_days, max_days=spec.max_days)
+        return fields.future_date(value, today, default_days=spec.days_at(settings), max_days=spec.max_days)
     if kind is InputKind.yuan:
         return fields.money(value, *spec.length)
     if kind is InputKind.choice:
@@ -144,14 +146,16 @@ def check_action_input(
     *,
     topic_id: int | None = None,
     target_state: TopicState | str | None = None,
+    settings: PlaceSettings | None = None,
 ) -> dict[str, Any]:
     """The fields ``ACTION_INPUTS`` names for ``action``, checked; every error at once.
     A merge's target is loaded by the command, which passes its state as
-    ``target_state`` (None when there is no such topic)."""
+    ``target_state`` (None when there is no such topic). ``settings``: the topic's
+    place's (an empty date takes its default days; None: the built-in defaults)."""
     errors = FormErrors()
     result: dict[str, Any] = {}
     for spec in ACTION_INPUTS[_as_action(action)]:
-        result[spec.name], err = _parse(spec, values.get(spec.name), today, topic_id, target_state)
+        result[spec.name], err = _parse(spec, values.get(spec.name), today, topic_id, target_state, settings)
         errors.add(spec.name, err)
     errors.raise_if_any(TopicInputError)
     return result
@@ -175,23 +179,25 @@ def validate_screening(
     today: date,
     topic_id: int | None = None,
     target_state: TopicState | str | None = None,
+    settings: PlaceSettings | None = None,
     **values: object,
 ) -> ScreeningInput:
     """The input of one screening action (also ``reject`` from ``discussing``), by
     ``ACTION_INPUTS``: open_discussion an ``end_date`` after today and within a year
-    (empty: today + 14 days); reject a public ``reason`` (4–1000); refer a
+    (empty: today + the place's discussion length, by default 14 days); reject a public ``reason`` (4–1000); refer a
     ``department`` (2–100) and ``reference_number`` (1–50); merge the ``target_id``
     of another topic, proposed or under discussion."""
     action = _as_action(action)
     if action not in SCREENING_ACTIONS:
         raise ValueError(f"{action} is not a screening action")
-    data = check_action_input(action, values, today, topic_id=topic_id, target_state=target_state)
+    data = check_action_input(action, values, today, topic_id=topic_id, target_state=target_state, settings=settings)
     return ScreeningInput(action=action, **data)
 
 
-def validate_evaluation_window(end_date: object, today: date) -> date:
-    """The end of the evaluation window: after today, within a year; empty = +14 days."""
-    return check_action_input(Action.open_evaluation, {"end_date": end_date}, today)["end_date"]
+def validate_evaluation_window(end_date: object, today: date, settings: PlaceSettings | None = None) -> date:
+    """The end of the evaluation window: after today, within a year; empty = the place's
+    evaluation window (by default 14 days)."""
+    return check_action_input(Action.open_evaluation, {"end_date": end_date}, today, settings=settings)["end_date"]
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ Activity decisions (``ACTIVITY_RULES``):
 * ``progress``: staff; only while ``implementing``.
 * ``supervision_note``: representative or resident-capable; while ``project``,
   ``implementing`` or ``evaluating``.
-* ``rate``: a representative (any grid) or a resident-capable account of the
+* ``rate``: a representative (any grid, unless the place's ``other_grids_rate``
+  setting is off: then of the topic's grid) or a resident-capable account of the
   topic's grid (``in_topic_grid=True``); only while ``evaluating``.
 """
 
@@ -46,6 +47,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from consult.messages import N_, Refusal
+from consult.places.settings import DEFAULTS, PlaceSettings
 from consult.roles import SYSTEM, Role, effective_roles, elsewhere_of
 from consult.topics.labels import ACTION_LABELS, STATE_LABELS
 
@@ -175,16 +177,24 @@ class ActionInput:
     choices: tuple[str, ...] = ()
     hint: str = ""
     prefill: str = ""  # the topic's field whose value the form starts with
+    setting: str = ""  # the place setting (consult.places.settings) that replaces default_days
 
     @property
     def required(self) -> bool:
         """A field with a default may be left empty."""
         return self.default_days is None
 
+    def days_at(self, settings: PlaceSettings | None) -> int | None:
+        """The default days where the topic is: its place's setting, else ``default_days``."""
+        if self.setting and settings is not None:
+            return getattr(settings, self.setting)
+        return self.default_days
 
-DISCUSSION_DEFAULT_DAYS = 14
+
+# The built-in defaults; each place may set its own (``ActionInput.setting``).
+DISCUSSION_DEFAULT_DAYS = DEFAULTS.discussion_days
 DISCUSSION_MAX_DAYS = 365
-EVALUATION_DEFAULT_DAYS = 14
+EVALUATION_DEFAULT_DAYS = DEFAULTS.evaluation_days
 EVALUATION_MAX_DAYS = 365
 TITLE_LENGTH = (4, 80)
 REASON_LENGTH = (4, 1000)
@@ -194,7 +204,8 @@ _DEFAULT_DAYS = N_("Default: {days} days from today.")
 ACTION_INPUTS: dict[Action, tuple[ActionInput, ...]] = {
     A.open_discussion: (
         ActionInput("end_date", N_("Discussion end date"), InputKind.future_date,
-                    default_days=DISCUSSION_DEFAULT_DAYS, max_days=DISCUSSION_MAX_DAYS, hint=_DEFAULT_DAYS),
+                    default_days=DISCUSSION_DEFAULT_DAYS, max_days=DISCUSSION_MAX_DAYS, hint=_DEFAULT_DAYS,
+                    setting="discussion_days"),
     ),
     A.reject: (
         ActionInput("reason", N_("Public reason"), InputKind.text, REASON_LENGTH, hint=N_("Shown on the topic page.")),
@@ -223,7 +234,8 @@ ACTION_INPUTS: dict[Action, tuple[ActionInput, ...]] = {
     A.mark_not_elected: (),
     A.open_evaluation: (
         ActionInput("end_date", N_("Evaluation window ends on"), InputKind.future_date,
-                    default_days=EVALUATION_DEFAULT_DAYS, max_days=EVALUATION_MAX_DAYS, hint=_DEFAULT_DAYS),
+                    default_days=EVALUATION_DEFAULT_DAYS, max_days=EVALUATION_MAX_DAYS, hint=_DEFAULT_DAYS,
+                    setting="evaluation_days"),
     ),
     A.close_satisfied: (),
     A.second_handling: (),
@@ -328,7 +340,9 @@ class ActivityRule:
     ``roles`` may always act (in ``states``); ``grid_roles`` may act only on a topic
     of their own grid; ``own_only`` restricts the activity to the actor's own item,
     ``own_excluded`` forbids it on the actor's own item. ``states`` containing
-    ``None`` means "before the topic exists".
+    ``None`` means "before the topic exists". ``anywhere_setting`` names the place
+    setting (consult.places.settings) that lets ``roles`` act from any grid: where it
+    is off, they too act only on a topic of their own grid.
     """
 
     roles: frozenset[str]
@@ -336,6 +350,14 @@ class ActivityRule:
     grid_roles: frozenset[str] = field(default_factory=frozenset)
     own_only: bool = False
     own_excluded: bool = False
+    anywhere_setting: str = ""
+
+    def at(self, settings: PlaceSettings | None) -> ActivityRule:
+        """The rule where the topic is: ``roles`` become grid roles where the place's
+        ``anywhere_setting`` is off."""
+        if not self.anywhere_setting or settings is None or getattr(settings, self.anywhere_setting):
+            return self
+        return ActivityRule(frozenset(), self.states, self.grid_roles | self.roles, self.own_only, self.own_excluded)
 
 
 _RESIDENT = frozenset({Role.resident})
@@ -354,7 +376,8 @@ ACTIVITY_RULES: dict[Activity, ActivityRule] = {
     Activity.progress: ActivityRule(_STAFF, frozenset({TopicState.implementing})),
     Activity.supervision_note: ActivityRule(frozenset({Role.representative, Role.resident}), OPEN_PROJECT_STATES),
     Activity.rate: ActivityRule(
-        frozenset({Role.representative}), frozenset({TopicState.evaluating}), grid_roles=_RESIDENT
+        frozenset({Role.representative}), frozenset({TopicState.evaluating}), grid_roles=_RESIDENT,
+        anywhere_setting="other_grids_rate",
     ),
 }
 
@@ -397,18 +420,20 @@ def check(
     *,
     in_topic_grid: bool = False,
     is_author: bool = False,
+    settings: PlaceSettings | None = None,
 ) -> None:
     """Raise ``TransitionRefused`` unless ``roles`` may do ``activity`` in ``state``.
 
     ``in_topic_grid``: the actor belongs to the topic's grid (needed by residents to
     rate). ``is_author``: the item acted on is the actor's own (mark_guidance).
+    ``settings``: those of the topic's place (None: the built-in defaults).
     Order of checks: state, role, grid, authorship. ``own_excluded`` is about one item
     and is checked by ``check_item``.
     """
     activity = _as_activity(activity)
     if state is not None:
         state = TopicState(state)
-    rule = ACTIVITY_RULES[activity]
+    rule = ACTIVITY_RULES[activity].at(settings)
     code = _refusal(rule, state, effective_roles(roles), in_topic_grid, is_author)
     if code == "role_not_allowed":
         raise _role_refusal(rule.roles | rule.grid_roles, roles, activity, state)
@@ -430,10 +455,11 @@ def can(
     *,
     in_topic_grid: bool = False,
     is_author: bool = False,
+    settings: PlaceSettings | None = None,
 ) -> bool:
     """Whether ``check`` would pass (for showing or hiding a button)."""
     try:
-        rule = ACTIVITY_RULES[Activity(activity)]
+        rule = ACTIVITY_RULES[Activity(activity)].at(settings)
     except ValueError:
         return False
     held = effective_roles(roles)
@@ -441,9 +467,11 @@ def can(
 
 
 def allowed_activities(
-    state: TopicState | None, roles: Iterable[str], *, in_topic_grid: bool = False, is_author: bool = False
+    state: TopicState | None, roles: Iterable[str], *, in_topic_grid: bool = False, is_author: bool = False,
+    settings: PlaceSettings | None = None,
 ) -> list[Activity]:
     """The activities ``roles`` may do in ``state``, in ``Activity`` order."""
     held = effective_roles(roles)
-    return [a for a in Activity if can(a, state, held, in_topic_grid=in_topic_grid, is_author=is_author)]
+    return [a for a in Activity
+            if can(a, state, held, in_topic_grid=in_topic_grid, is_author=is_author, settings=settings)]
 

@@ -22,15 +22,16 @@ from litestar.response import Template
 
 from consult.accounts.guards import requires, viewer_of
 from consult.cache import content_revision
-from consult.fields import InputError
+from consult.fields import InputError, row_id
 from consult.messages import N_
-from consult.numbers import percent_text
+from consult.places import queries as places
+from consult.places.settings import PlaceSettings
 import consult.topics.commands as commands
 import consult.topics.discussion as discussion
 import consult.topics.projects as projects
 import consult.topics.queries as queries
 from consult.topics.clock import local_today
-from consult.topics.evaluation import DEFAULT_MIN_RATINGS, DEFAULT_THRESHOLD, RESPONSE_HOURS, Rating
+from consult.topics.evaluation import Rating
 from consult.topics.forms import DESCRIPTION_LENGTH, Stance, TopicInputError
 from consult.topics.labels import (
     ACTION_BUTTONS,
@@ -92,19 +93,25 @@ def _labels_in(locale: str) -> dict:
         "ratings": {r.value: _(RATING_LABELS[r]) for r in Rating},
         "funding": {f.value: _(FUNDING_LABELS[f]) for f in FundingRoute},
         "choices": {name: {k: _(v) for k, v in options.items()} for name, options in CHOICE_LABELS.items()},
-        "rule": _("The usual rule decides: at least {percent}% satisfied out of at least {n} ratings.",
-                  percent=percent_text(DEFAULT_THRESHOLD), n=DEFAULT_MIN_RATINGS),
     }
 
 
-def _action_defaults(topic: dict, today: date) -> dict[str, dict[str, str]]:
-    """What each action's form starts with, by ``ACTION_INPUTS``."""
+def _rule(settings: PlaceSettings) -> str:
+    """The evaluation rule where the topic is (its grid's settings, inherited)."""
+    return _("A project is completed when at least {percent}% of its ratings are satisfied or basically satisfied, "
+             "out of at least {n} ratings; with fewer, the window is extended once by {days} days.",
+             percent=settings.satisfaction_percent, n=settings.min_ratings, days=settings.evaluation_days)
+
+
+def _action_defaults(topic: dict, today: date, settings: PlaceSettings) -> dict[str, dict[str, str]]:
+    """What each action's form starts with, by ``ACTION_INPUTS`` (dates: the place's days)."""
     out: dict[str, dict[str, str]] = {}
     for action, inputs in ACTION_INPUTS.items():
         values = out[action.value] = {}
         for spec in inputs:
-            if spec.default_days is not None:
-                values[spec.name] = (today + timedelta(days=spec.default_days)).isoformat()
+            days = spec.days_at(settings)
+            if days is not None:
+                values[spec.name] = (today + timedelta(days=days)).isoformat()
             elif spec.choices:
                 values[spec.name] = spec.choices[0]
             elif spec.prefill:
@@ -118,7 +125,8 @@ _DISCUSSION_EXTRA = ("reply_to", "comment_errors", "comment_form", "hide_errors"
 async def _detail_context(request: Request, topic_id: int, **extra: Any) -> dict:
     viewer = viewer_of(request)
     detail = await queries.topic_detail(topic_id, viewer)
-    perm = TopicPermissions.for_viewer(viewer, detail["topic"])
+    settings = await places.settings_of(detail["topic"]["grid"])
+    perm = TopicPermissions.for_viewer(viewer, detail["topic"], settings)
     today = local_today()
     ctx = {
         **detail,
@@ -127,7 +135,9 @@ async def _detail_context(request: Request, topic_id: int, **extra: Any) -> dict
         "can": perm.can,
         "actions": [a.value for a in perm.actions],
         "action_inputs": {a.value: inputs for a, inputs in ACTION_INPUTS.items()},
-        "action_defaults": _action_defaults(detail["topic"], today),
+        "action_defaults": _action_defaults(detail["topic"], today, settings),
+        "place_settings": settings,
+        "rule": _rule(settings),
         "labels": _labels(),
         "today": today,
         "errors": {}, "form": {}, "open_form": None,
@@ -193,15 +203,16 @@ async def show_topic(request: Request, topic_id: FromPath[int]) -> Template:
 # ---------------------------------------------------------------- propose
 
 
-async def _new_context(form: dict, errors: dict) -> dict:
+async def _new_context(form: dict, errors: dict, grid_id: int | None = None) -> dict:
     return {**await queries.filter_choices(await content_revision()), "form": form,
-            "errors": errors, "limits": {"title": TITLE_LENGTH, "description": DESCRIPTION_LENGTH}}
+            "errors": errors, "limits": {"title": TITLE_LENGTH, "description": DESCRIPTION_LENGTH},
+            "screening_hours": (await places.settings_of(grid_id)).screening_hours}
 
 
 @get("/topics/new", name="topics:new", guards=[requires(*who_may(A.propose))])
 async def new_topic(request: Request) -> Template:
     viewer = viewer_of(request)
-    return render(request, "topics/new.html", await _new_context({"grid_id": viewer.grid_id or ""}, {}))
+    return render(request, "topics/new.html", await _new_context({"grid_id": viewer.grid_id or ""}, {}, viewer.grid_id))
 
 
 @post("/topics", name="topics:propose", guards=[requires(*who_may(A.propose))])
@@ -212,8 +223,11 @@ async def propose_topic(request: Request) -> Any:
             viewer_of(request), form.get("title"), form.get("description"), form.get("category"), form.get("grid_id")
         )
     except TopicInputError as exc:
-        return render(request, "topics/new.html", await _new_context(form, input_errors(exc)), status_code=400)
-    return _after(request, topic_id, _("Your topic is proposed. The committee will screen it within two days."))
+        return render(request, "topics/new.html", await _new_context(form, input_errors(exc), viewer_of(request).grid_id),
+                      status_code=400)
+    hours = (await places.settings_of(row_id(form.get("grid_id"))[0])).screening_hours  # checked by the command
+    return _after(request, topic_id, _("Your topic is proposed. The committee will screen it within {hours} hours.",
+                                       hours=hours))
 
 
 # ---------------------------------------------------------------- second and stance
@@ -380,8 +394,7 @@ async def rate_topic(request: Request, topic_id: FromPath[int]) -> Any:
 @get("/committee/screening", name="topics:screening", guards=[requires(*who_may(*SCREENING_ACTIONS))])
 async def screening_queue(request: Request) -> Template:
     queue = await queries.screening_queue()
-    return render(request, "topics/screening.html", {**queue, "labels": _labels(), "today": local_today(),
-                                                     "response_hours": RESPONSE_HOURS})
+    return render(request, "topics/screening.html", {**queue, "labels": _labels(), "today": local_today()})
 
 
 route_handlers = [

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from consult.places.settings import PlaceSettings
 from consult.roles import Role, RolesHere, effective_roles, elsewhere_of
 from consult.topics.lifecycle import (
     ACTION_ROLES,
@@ -40,6 +41,7 @@ class TopicPermissions:
     own_topic: bool
     actions: tuple[Action, ...]
     activities: frozenset[Activity]
+    settings: PlaceSettings | None = None
 
     @classmethod
     def of(
@@ -50,25 +52,28 @@ class TopicPermissions:
         state: TopicState | str,
         author_id: int | None,
         grid_id: int | None,
+        settings: PlaceSettings | None = None,
     ) -> TopicPermissions:
         roles = RolesHere.of(effective_roles(granted), elsewhere_of(granted))  # refusals can say "not here"
         state = TopicState(state)
         in_grid = viewer_grid is not None and viewer_grid == grid_id
         activities = frozenset(
             a for a in Activity
-            if can(a, state, roles, in_topic_grid=in_grid, is_author=ACTIVITY_RULES[a].own_only)
+            if can(a, state, roles, in_topic_grid=in_grid, is_author=ACTIVITY_RULES[a].own_only, settings=settings)
         )
         return cls(
             state=state, viewer_id=viewer_id, roles=roles, in_grid=in_grid,
             own_topic=viewer_id is not None and viewer_id == author_id,
-            actions=tuple(allowed_actions(state, roles)), activities=activities,
+            actions=tuple(allowed_actions(state, roles)), activities=activities, settings=settings,
         )
 
     @classmethod
-    def for_viewer(cls, viewer: Any, topic: Mapping[str, Any]) -> TopicPermissions:
+    def for_viewer(cls, viewer: Any, topic: Mapping[str, Any], settings: PlaceSettings | None = None) -> TopicPermissions:
         """From a ``Viewer`` and a topic row with its ``place_path``: only the roles that
-        reach the topic's place count (consult.places.tree)."""
-        return cls.of(viewer.granted_at(topic["place_path"]), viewer.id, viewer.grid_id, topic["state"], topic["author"], topic["grid"])
+        reach the topic's place count (consult.places.tree). ``settings``: those of the
+        topic's grid (who may rate depends on them; None: the built-in defaults)."""
+        return cls.of(viewer.granted_at(topic["place_path"]), viewer.id, viewer.grid_id, topic["state"], topic["author"],
+                      topic["grid"], settings)
 
     def may(self, activity: Activity | str) -> bool:
         return activity in self.activities
@@ -91,7 +96,7 @@ class TopicPermissions:
     def check(self, activity: Activity | str, author_id: int | None = None) -> None:
         """Refuse (``TransitionRefused``) what the viewer may not do on this item."""
         own = self.is_own(author_id)
-        check(activity, self.state, self.roles, in_topic_grid=self.in_grid, is_author=own)
+        check(activity, self.state, self.roles, in_topic_grid=self.in_grid, is_author=own, settings=self.settings)
         check_item(activity, own)
 
     def ids_may_on(self, activity: Activity | str, every: frozenset[int], own: frozenset[int]) -> frozenset[int]:

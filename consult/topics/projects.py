@@ -16,6 +16,9 @@ from typing import Any
 from consult import audit, db
 from consult.accounts.domain import Viewer
 from consult.db import insert_once
+from consult.places import queries as places
+from consult.places.settings import PlaceSettings, settings_at
+from consult.places.tree import Tree
 from consult.roles import Role, effective_roles
 import consult.topics.forms as forms
 from consult.topics.clock import local_today, utcnow
@@ -60,7 +63,7 @@ async def add_supervision_note(viewer: Viewer, topic_id: int, body: Any) -> int:
 async def rate_topic(viewer: Viewer, topic_id: int, value: Any, comment: Any = None) -> None:
     async with db.transaction():
         topic = await load_topic(topic_id)
-        TopicPermissions.for_viewer(viewer, topic).check(Activity.rate)
+        TopicPermissions.for_viewer(viewer, topic, await places.settings_of(topic["grid"])).check(Activity.rate)
         data = forms.validate_rating(value, comment)
         mine = (TopicRating.topic == topic_id) & (TopicRating.user == viewer.id) & (TopicRating.round == topic["round"])
         row = TopicRating(topic=topic_id, user=viewer.id, round=topic["round"], value=data.value.value,
@@ -80,30 +83,37 @@ async def rating_tally(topic_id: int, round_: int) -> dict[str, int]:
     return tally
 
 
-async def _extend(topic: dict, today: date, actor_id: int | None, roles: Iterable[str], detail: dict) -> None:
+async def _extend(topic: dict, today: date, actor_id: int | None, roles: Iterable[str], detail: dict,
+                  settings: PlaceSettings) -> None:
     next_state(topic["state"], Action.close_satisfied, roles)  # the same people may extend
-    ends_on = extended_window_end(topic["evaluation_ends_on"], today)
+    ends_on = extended_window_end(topic["evaluation_ends_on"], today, settings.evaluation_days)
     await Topic.update(
         {Topic.evaluation_ends_on: ends_on, Topic.evaluation_extended: True, Topic.updated_at: utcnow()}
     ).where(Topic.id == topic["id"])
     await event(topic["id"], actor_id, "extend_evaluation", topic["state"], topic["state"], topic["round"],
                 end_date=ends_on, **detail)
     await audit.record(actor_id, "topic.extend_evaluation", "topic", topic["id"], end_date=ends_on, **detail)
-    await notify_raters(topic, EVALUATION_EXTENDED_NOTICE, ends_on, actor_id)
+    await notify_raters(topic, EVALUATION_EXTENDED_NOTICE, ends_on, actor_id, settings)
 
 
-async def _decide(topic_id: int, today: date, actor_id: int | None, roles: Iterable[str]) -> str | None:
-    """Apply the evaluation rule to one topic now; returns the outcome, or None when the
-    topic is no longer being evaluated. Call inside a transaction."""
+async def _decide(topic_id: int, today: date, actor_id: int | None, roles: Iterable[str],
+                  tree: Tree | None = None) -> str | None:
+    """Apply the evaluation rule of the topic's grid (its threshold and minimum ratings,
+    inherited up the tree) to one topic now; returns the outcome, or None when the topic
+    is no longer being evaluated. Call inside a transaction; ``tree``: the places as read
+    for a batch (None: read now)."""
     topic = await load_topic(topic_id)
     if topic["state"] != TopicState.evaluating:
         return None
+    settings = settings_at(tree or await places.tree(), topic["grid"])
     tally = await rating_tally(topic_id, topic["round"])
     counts = (tally[Rating.satisfied], tally[Rating.basically_satisfied], tally[Rating.unsatisfied])
-    outcome = decide_evaluation(*counts, already_extended=topic["evaluation_extended"])
-    detail = {"satisfied": counts[0], "basic": counts[1], "unsatisfied": counts[2]}
+    outcome = decide_evaluation(*counts, already_extended=topic["evaluation_extended"],
+                                threshold=settings.threshold, min_ratings=settings.min_ratings)
+    detail = {"satisfied": counts[0], "basic": counts[1], "unsatisfied": counts[2],
+              "threshold_percent": settings.satisfaction_percent, "min_ratings": settings.min_ratings}
     if outcome is EvaluationOutcome.extend:
-        await _extend(topic, today, actor_id, roles, detail)
+        await _extend(topic, today, actor_id, roles, detail, settings)
         return outcome.value
     action = OUTCOME_ACTIONS[outcome]
     values: dict = {}
@@ -121,9 +131,10 @@ async def close_due_evaluations(today: date | None = None) -> list[tuple[int, st
         (Topic.state == TopicState.evaluating.value) & (Topic.evaluation_ends_on < today)
     )
     results = []
+    tree = await places.tree() if due else None  # read once for the batch, not once per topic
     for row in due:
         async with db.transaction():
-            outcome = await _decide(row["id"], today, None, SYSTEM_ROLES)
+            outcome = await _decide(row["id"], today, None, SYSTEM_ROLES, tree)
         if outcome:
             results.append((row["id"], outcome))
     return results

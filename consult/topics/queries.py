@@ -17,7 +17,8 @@ from typing import Any
 
 from consult.accounts.domain import Viewer
 from consult.accounts.tables import Category, User
-from consult.places.queries import grid_choices
+from consult.places.queries import grid_choices, grid_settings
+from consult.places.settings import DEFAULTS
 from consult.fields import row_id
 from consult.cache import RevisionCache, at, content_revision
 from consult.messages import NotFound
@@ -131,7 +132,6 @@ LIST_SQL = (
     "LEFT JOIN project_sheet p ON p.topic = t.id"
 )
 _OVERDUE_SQL = f"t.state IN {_in(OPEN_PROJECT_STATES)} AND p.deadline < {{}}"
-_UNANSWERED_SQL = f"t.state = '{TopicState.proposed.value}' AND t.created_at < {{}}"
 _ORDERS = {
     "newest": "t.created_at DESC, t.id DESC",
     "seconds": "seconds DESC, t.created_at DESC, t.id DESC",
@@ -140,7 +140,9 @@ _ORDERS = {
 }
 
 
-def _flags(row: dict, today: date, now: datetime) -> dict:
+def _flags(row: dict, today: date, now: datetime, clocks: dict[int, object] | None = None) -> dict:
+    """The clock's flags of one row; ``clocks``: each grid's screening clock in days
+    (``grid_settings("screening_days", ...)``; None: the built-in default)."""
     live = row.get("live_deadline")
     if isinstance(live, str):  # SQLite gives a computed column back untyped
         row["live_deadline"] = date.fromisoformat(live[:10])
@@ -148,11 +150,42 @@ def _flags(row: dict, today: date, now: datetime) -> dict:
     created = row["created_at"]
     if created.tzinfo is None:
         created = created.replace(tzinfo=timezone.utc)
-    row["unanswered"] = is_unanswered(TopicState(row["state"]), created, now)
+    days = int((clocks or {}).get(row["grid_id"], DEFAULTS.screening_days))  # type: ignore[call-overload]
+    row["screening_hours"] = days * 24
+    row["unanswered"] = is_unanswered(TopicState(row["state"]), created, now, hours=days * 24)
     return row
 
 
-def _where(filters: TopicFilters, today: date, now: datetime) -> tuple[list[str], list[Any]]:
+async def _clocks(revision: int | None) -> dict[int, object]:
+    """Each grid's screening clock in days (read once per revision, with the tree)."""
+    return await grid_settings("screening_days", revision)
+
+
+def unanswered_sql(now: datetime, clocks: dict[int, object], grid_column: str = "t.grid",
+                   created_column: str = "t.created_at", state_column: str = "t.state") -> tuple[str, list[Any]]:
+    """A SQL condition (``{}`` placeholders) and its values: a topic still proposed past its
+    grid's screening clock. ``clocks``: each grid's clock in days. One condition for one
+    query: a branch per distinct clock (the most common one covers every other grid), so
+    a thousand grids with the same clock stay one comparison."""
+    groups: dict[int, list[int]] = {}
+    for grid, days in clocks.items():
+        groups.setdefault(int(days), []).append(int(grid))  # type: ignore[call-overload]
+    state = f"{state_column} = '{TopicState.proposed.value}'"
+    if len(groups) <= 1:
+        days = next(iter(groups), DEFAULTS.screening_days)
+        return f"{state} AND {created_column} < {{}}", [unanswered_since(now, days * 24)]
+    common = max(groups, key=lambda d: (len(groups[d]), -d))
+    others = sorted(g for d, ids in groups.items() if d != common for g in ids)
+    parts = [f"({grid_column} NOT IN ({', '.join(map(str, others))}) AND {created_column} < {{}})"]
+    args: list[Any] = [unanswered_since(now, common * 24)]
+    for days in sorted(d for d in groups if d != common):
+        parts.append(f"({grid_column} IN ({', '.join(map(str, sorted(groups[days])))}) AND {created_column} < {{}})")
+        args.append(unanswered_since(now, days * 24))
+    return f"{state} AND ({' OR '.join(parts)})", args
+
+
+def _where(filters: TopicFilters, today: date, now: datetime,
+           clocks: dict[int, object]) -> tuple[list[str], list[Any]]:
     where, args = [], []
     if filters.q:
         where.append("(LOWER(t.title) LIKE {} ESCAPE '\\' OR LOWER(t.description) LIKE {} ESCAPE '\\')")
@@ -166,8 +199,9 @@ def _where(filters: TopicFilters, today: date, now: datetime) -> tuple[list[str]
         where.append(_OVERDUE_SQL)
         args.append(today)
     elif filters.flag == "unanswered":
-        where.append(_UNANSWERED_SQL)
-        args.append(unanswered_since(now))
+        sql, values = unanswered_sql(now, clocks)
+        where.append(sql)
+        args += values
     return where, args
 
 
@@ -179,18 +213,22 @@ async def list_topics(
     today = today or local_today()
     now = now or utcnow()
     page = max(1, min(int(page), 10_000))
-    where, args = _where(filters, today, now)
+    revision = await content_revision()
+    clocks = await _clocks(revision) if filters.flag == "unanswered" else None
+    where, args = _where(filters, today, now, clocks or {})
     where_sql = " WHERE " + " AND ".join(where) if where else ""
     # The total is its own COUNT, joining only what the filters need: a COUNT(*) OVER ()
     # in the page query made SQLite compute every row's counts before the LIMIT.
     joins = (" JOIN category c ON c.id = t.category" if filters.category else "") + (
         " LEFT JOIN project_sheet p ON p.topic = t.id" if filters.flag == "overdue" else "")
-    revision = await content_revision()
     counted = await _cached_raw(revision, f"SELECT COUNT(*) AS n FROM topic t{joins}{where_sql}", *args)
     total = int(counted[0]["n"])
     sql = LIST_SQL + where_sql + f" ORDER BY {_ORDERS[filters.sort]} LIMIT {{}} OFFSET {{}}"
     args += [per_page, (page - 1) * per_page]
-    rows = [_flags(dict(r), today, now) for r in await _cached_raw(revision, sql, *args)]
+    found = await _cached_raw(revision, sql, *args)
+    if clocks is None and any(r["state"] == TopicState.proposed.value for r in found):
+        clocks = await _clocks(revision)
+    rows = [_flags(dict(r), today, now, clocks) for r in found]
     for r in rows:
         r["total"] = total
         for key in ("seconds", "support", "oppose", "neutral", "comments"):
@@ -205,14 +243,16 @@ async def list_topics(
 
 
 async def screening_queue(now: datetime | None = None, today: date | None = None) -> dict:
-    """Proposed topics, longest waiting first, with the 2-day flag; and discussions to close."""
+    """Proposed topics, longest waiting first, flagged past their grid's screening clock;
+    and discussions to close."""
     now = now or utcnow()
     today = today or local_today()
+    clocks = await _clocks(await content_revision())
     waiting = await Topic.raw(LIST_SQL + f" WHERE t.state = '{TopicState.proposed.value}' "
                               "ORDER BY t.created_at ASC, t.id ASC")
     rows = []
     for r in waiting:
-        r = _flags(dict(r), today, now)
+        r = _flags(dict(r), today, now, clocks)
         created = r["created_at"] if r["created_at"].tzinfo else r["created_at"].replace(tzinfo=timezone.utc)
         r["waiting_hours"] = int((now - created).total_seconds() // 3600)
         r["seconds"] = int(r["seconds"])
@@ -220,7 +260,7 @@ async def screening_queue(now: datetime | None = None, today: date | None = None
     discussing = await Topic.raw(
         LIST_SQL + f" WHERE t.state = '{TopicState.discussing.value}' ORDER BY t.discussion_ends_on ASC, t.id ASC"
     )
-    return {"waiting": rows, "discussing": [_flags(dict(r), today, now) for r in discussing]}
+    return {"waiting": rows, "discussing": [_flags(dict(r), today, now, clocks) for r in discussing]}
 
 
 # ---------------------------------------------------------------- the annual vote's candidates
@@ -268,7 +308,7 @@ async def _names(user_ids: Iterable[int | None]) -> dict[int, str]:
 
 
 _SUMMARY_KEYS = ("grid_name", "category", "name_zh", "name_en", "seconds", "support", "oppose", "neutral", "comments",
-                 "overdue", "unanswered", "live_deadline")
+                 "overdue", "unanswered", "screening_hours", "live_deadline")
 
 
 async def topic_detail(topic_id: int, viewer: Viewer | None = None, today: date | None = None,
@@ -284,7 +324,8 @@ async def topic_detail(topic_id: int, viewer: Viewer | None = None, today: date 
     revision = await content_revision()
     shared = await _DETAIL_CACHE.get_or_load(at(revision, topic_id), lambda: _topic_detail_shared(topic_id))
     topic = shared["topic"]
-    summary = _flags(dict(shared["summary"]), today, now)
+    proposed = shared["summary"]["state"] == TopicState.proposed.value
+    summary = _flags(dict(shared["summary"]), today, now, await _clocks(revision) if proposed else None)
     mine = await _viewer_marks(topic_id, topic["round"], viewer)
     return {
         **{k: v for k, v in shared.items() if k != "summary"},

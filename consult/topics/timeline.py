@@ -8,7 +8,8 @@ commented (``TopicFollower``).
 * ``topic_state``: every transition (people's and the system's) notifies the topic's
   followers, except the actor.
 * ``evaluation_open``: opening an evaluation notifies who may rate it: representatives
-  (any grid) and residents / party members of the topic's grid, by granted role (an
+  (any grid, unless the place's ``other_grids_rate`` is off) and residents / party
+  members of the topic's grid, by granted role (an
   admin is not counted in, as for announcements). Extending the window notifies the
   same people again, except those who already rated this round: it is a reminder.
 """
@@ -16,6 +17,7 @@ commented (``TopicFollower``).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -23,6 +25,7 @@ from consult import audit
 from consult.messages import N_, NotFound
 from consult.notifications.domain import Kind as NoticeKind
 from consult.notifications.services import notify
+from consult.places.settings import DEFAULTS, PlaceSettings
 from consult.roles import SYSTEM, Role, effective_roles
 from consult.topics.clock import utcnow
 from consult.topics.labels import STATE_LABELS
@@ -38,6 +41,7 @@ from consult.topics.lifecycle import (
 from consult.topics.tables import Topic, TopicComment, TopicEvent, TopicFollower
 
 SYSTEM_ROLES = frozenset({SYSTEM})
+NO_OTHER_GRIDS = replace(DEFAULTS, other_grids_rate=False)
 
 # Notification messages (English templates, translated when shown; ``state_label`` too).
 STATE_NOTICE = N_("Topic “{title}” is now {state_label}.")
@@ -108,21 +112,29 @@ def _granted_for(roles: frozenset[str]) -> str:
     return "(" + ", ".join(f"'{r}'" for r in granted) + ")"
 
 
-_RATE = ACTIVITY_RULES[Activity.rate]
-# Who may rate a topic, by granted role (see the module doc; the lifecycle's rule for
-# ``rate``), without those who already rated this round: one query.
-_RATERS_SQL = (
-    "SELECT a.id FROM account a WHERE a.active AND ("
-    f"EXISTS (SELECT 1 FROM user_role r WHERE r.\"user\" = a.id AND r.role IN {_granted_for(_RATE.roles)}) "
-    "OR (a.grid = {} AND EXISTS (SELECT 1 FROM user_role r WHERE r.\"user\" = a.id "
-    f"AND r.role IN {_granted_for(_RATE.grid_roles)}))) "
-    "AND NOT EXISTS (SELECT 1 FROM topic_rating tr WHERE tr.topic = {} AND tr.\"user\" = a.id AND tr.round = {})"
-)
+def _raters_sql(rule) -> str:
+    """Who may rate a topic, by granted role (see the module doc; the lifecycle's rule for
+    ``rate`` at the topic's place), without those who already rated this round: one query."""
+    anywhere = (f"EXISTS (SELECT 1 FROM user_role r WHERE r.\"user\" = a.id AND r.role IN {_granted_for(rule.roles)}) OR "
+                if rule.roles else "")
+    return (
+        f"SELECT a.id FROM account a WHERE a.active AND ({anywhere}"
+        "(a.grid = {} AND EXISTS (SELECT 1 FROM user_role r WHERE r.\"user\" = a.id "
+        f"AND r.role IN {_granted_for(rule.grid_roles)}))) "
+        "AND NOT EXISTS (SELECT 1 FROM topic_rating tr WHERE tr.topic = {} AND tr.\"user\" = a.id AND tr.round = {})"
+    )
 
 
-async def notify_raters(topic: dict, message: str, end_date: date, actor_id: int | None) -> int:
-    """``topic`` as read in this transaction (opening or extending a window keeps its round)."""
-    rows = await Topic.raw(_RATERS_SQL, topic["grid"], topic["id"], topic["round"])
+_RATERS_SQL = {anywhere: _raters_sql(ACTIVITY_RULES[Activity.rate].at(DEFAULTS if anywhere else NO_OTHER_GRIDS))
+               for anywhere in (True, False)}
+
+
+async def notify_raters(topic: dict, message: str, end_date: date, actor_id: int | None,
+                        settings: PlaceSettings | None = None) -> int:
+    """``topic`` as read in this transaction (opening or extending a window keeps its round);
+    ``settings``: those of its grid (whether representatives of other grids may rate)."""
+    sql = _RATERS_SQL[(settings or DEFAULTS).other_grids_rate]
+    rows = await Topic.raw(sql, topic["grid"], topic["id"], topic["round"])
     return await notify(
         [r["id"] for r in rows], NoticeKind.evaluation_open.value, message,
         {"title": topic["title"], "end_date": end_date.isoformat()}, topic_path(topic["id"]), actor_id,

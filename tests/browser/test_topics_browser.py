@@ -94,7 +94,7 @@ def test_one_topic_from_proposal_to_completion(live_server, new_phone, make_user
     resident.wait_for_url(re.compile(r".*/topics/\d+$"))
     topic_id = int(resident.url.rsplit("/", 1)[1])
     topic_url = f"{live_server}/topics/{topic_id}"
-    assert "两天内" in resident.inner_text("main .notice")
+    assert "48 小时内" in resident.inner_text("main .notice")  # the grid's screening clock (default 2 days)
     assert state_label(resident) == "已提出"
     fits_the_phone(resident)
     resident.shot("proposed")

@@ -141,6 +141,7 @@ def build_world(app, community) -> World:
 
     # people the staff routes act on, and a pending role request
     w.ids["target_user"] = user_id(make_user(community))
+    w.ids["community_place"] = community["community"]
     from consult.accounts.services import request_role
 
     requester = make_user(community)

@@ -149,6 +149,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "POST /admin/setup/name": ADMIN,
     "POST /admin/setup/staff": ADMIN,
     "POST /admin/setup/finish": ADMIN,
+    # places: settings per place (the world's staff are staff of its community)
+    "GET /staff/settings": STAFF,
+    "GET /staff/places/{place_id:int}/settings": STAFF,
+    "POST /staff/places/{place_id:int}/settings": STAFF,
 }
 
 # Not application routes: the static files router and the OpenAPI schema, by name.
@@ -168,7 +172,7 @@ DEFAULT_PARAMS = {
     "request_id": "role_request",
     "announcement_id": "announcement",
     "candidate_id": "candidate",
-    "place_id": "place",
+    "place_id": "community_place",
     "department_id": "department",
     "category_id": "category",
 }
@@ -213,6 +217,7 @@ FORMS: dict[str, dict] = {
     "POST /staff/users/{user_id:int}/roles": {"role": "committee"},
     "POST /account/role-requests": {"role": "representative", "note": "matrix"},
     "POST /staff/announcements": {"title": "Matrix check", "body": "An announcement.", "everyone": "1"},
+    "POST /staff/places/{place_id:int}/settings": {"min_ratings": "5"},
 }
 
 

@@ -334,6 +334,13 @@ def admin_endpoints() -> list[Endpoint]:
                  {"username": Field(st.uuids().map(lambda u: f"s_{u.hex[:12]}")),
                   "display_name": value(*[p for p in PAYLOADS if len(p) <= 40]), "place": value(*others)},
                  pages=lambda w: ["/admin/setup", "/staff/users"]),
+        # places: settings per place
+        Endpoint("place settings", "staff", "POST", lambda w: f"/staff/places/{w.ids['community_place']}/settings",
+                 {"satisfaction_percent": value("", "80", "100", "0", "101"), "min_ratings": value("", "1", "5", "0"),
+                  "evaluation_days": value("", "14", "366"), "discussion_days": value("", "7", "-1"),
+                  "screening_days": value("", "2", "31"), "other_grids_rate": value("", "yes", "no", "maybe")},
+                 pages=lambda w: [f"/staff/places/{w.ids['community_place']}/settings", "/staff/settings",
+                                  f"/topics/{w.ids['topic_evaluating']}", "/topics?flag=unanswered", "/dashboard"]),
     ]
 
 
@@ -350,7 +357,7 @@ ENDPOINT_NAMES = [
     "add projects", "roll entry", "roll csv", "ballot count", "ballot review", "cast", "review", "receipt",
     "receipt file", "create place", "update place", "move place", "deactivate place", "import places",
     "create department", "update department", "create category", "update category", "default categories",
-    "name install", "create staff",
+    "name install", "create staff", "place settings",
 ]
 
 

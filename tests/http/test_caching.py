@@ -254,8 +254,8 @@ def test_one_time_messages_survive_the_shared_renderings(client, new_client, top
                                   "category": "parking", "grid_id": str(community["grids"][0])})
     assert r.status_code == 303
     page = resident.get(r.headers["location"]).text
-    assert "The committee will screen it within two days." in page
-    assert "The committee will screen it within two days." not in resident.get(r.headers["location"]).text
+    assert "The committee will screen it within 48 hours." in page
+    assert "The committee will screen it within 48 hours." not in resident.get(r.headers["location"]).text
     # a committee action: the page (and its shared comments) is rendered afresh after it
     tid = int(r.headers["location"].rsplit("/", 1)[1])
     committee = english(new_client())

@@ -38,4 +38,5 @@ def test_the_early_end_states_the_rule_from_its_figures(client, topics):
     client.login(topics.staff)
     english(client)
     page = client.get(f"/topics/{tid}").text
-    assert "The usual rule decides: at least 80% satisfied out of at least 5 ratings." in page
+    assert ("A project is completed when at least 80% of its ratings are satisfied or basically satisfied, "
+            "out of at least 5 ratings; with fewer, the window is extended once by 14 days.") in page
