@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from consult.accounts.common_passwords import is_common
@@ -43,7 +44,15 @@ def can_grant(granter_roles: frozenset[str], role: str) -> bool:
 
 # Every account form's messages, by error code.
 ACCOUNT_MESSAGES = {
-    "username": N_("User name: 3 to 32 letters, digits, dot, dash or underscore."),
+    "username": N_("User name: your 11-digit mobile number, or 2 to 32 characters: Chinese characters, "
+                   "letters a-z, digits, dot, dash, underscore or middle dot (·), with at least one Chinese "
+                   "character or letter."),
+    "username_length": N_("User name: 2 to 32 characters (this one has {n})."),
+    "username_char": N_("User name: the character {char} (U+{hex}) is not allowed. Use Chinese characters, "
+                        "letters a-z, digits, dot, dash, underscore or middle dot (·)."),
+    "username_digits": N_("User name: a name of digits only must be an 11-digit mobile number, such as "
+                          "138 1234 5678."),
+    "display_name_phone": N_("Your display name is shown to everyone: do not put a phone number in it."),
     "username_taken": N_("This user name is taken."),
     "display_name": N_("Display name must be 1 to 40 characters."),
     "password_length": N_("Password must be {min} to {max} characters long."),
@@ -56,6 +65,7 @@ ACCOUNT_MESSAGES = {
     "role": N_("Choose a role from the list."),
     "place": N_("Choose a place from the list."),
     "note": N_("The note may be at most 500 characters."),
+    "reason": N_("Give the reason in 2 to 300 characters: the newcomer reads it."),
 }
 
 
@@ -67,7 +77,7 @@ class AccountInputError(InputError):
     """Bad input for an account form: `errors` maps field -> FieldError."""
 
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
+USERNAME_MIN, USERNAME_MAX = 2, 32
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 
 
@@ -78,12 +88,13 @@ def has_control_chars(text: str) -> bool:
 
 def check_password(password: str, errors: FormErrors, field_name: str = "password", username: str = "") -> None:
     """A password one may choose: 8 to 128 characters, not on the list of the most common
-    passwords (case-insensitive), not containing the user name (case-insensitive)."""
+    passwords (case-insensitive), not containing the user name (case-insensitive) of 3 or
+    more characters."""
     if not (PASSWORD_MIN <= len(password) <= PASSWORD_MAX):
         errors.add(field_name, account_error("password_length", min=PASSWORD_MIN, max=PASSWORD_MAX))
     elif is_common(password):
         errors.add(field_name, account_error("password_common"))
-    elif username and username.strip().lower() in password.lower():
+    elif len(username) >= 3 and username.strip().lower() in password.lower():  # "ab" in a password is no weakness
         errors.add(field_name, account_error("password_username"))
 
 
@@ -98,10 +109,90 @@ def check_new_password(password: str, again: str, errors: FormErrors, name: str 
         errors.add(again_name, account_error("passwords_differ"))
 
 
+# ---------------------------------------------------------------- sign-in names
+# A sign-in name is stored (and unique) in its normal form: NFKC (full-width letters and
+# digits become ASCII), no spaces at all, Latin letters lower-case; a mobile number typed
+# with spaces, dashes, brackets or the +86 / 0086 prefix becomes its 11 digits. Sign-in
+# normalises what is typed the same way, so 王奶奶, ＷＡＮＧ and ＋86 138-1234-5678 all find
+# their account.
+
+MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
+_MOBILE_IN_TEXT_RE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+_PHONE_TYPED_RE = re.compile(r"(?:(?:\+|00)?86)?(1[3-9][0-9]{9})")
+_PHONE_SEPARATORS = dict.fromkeys(map(ord, "-()\u2010\u2011\u2012\u2013\u2014\u2212"), None)
+_MIDDLE_DOTS = dict.fromkeys(map(ord, "\u30fb\u2022\u2027\u2219\u22c5"), "\u00b7")
+MIDDLE_DOT = "\u00b7"
+_LATIN = frozenset("abcdefghijklmnopqrstuvwxyz")
+_OTHER = frozenset("0123456789._-" + MIDDLE_DOT)
+
+
+def is_han(ch: str) -> bool:
+    """A CJK unified ideograph (the basic block and extensions A to G). Kana, hangul,
+    radicals and symbols are not: katakana カ and ロ look like 力 and 口."""
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x3134F
+
+
+def normalize_username(value: str | None) -> str:
+    """The stored form of a typed sign-in name (never refuses: see check_username)."""
+    text = "".join(unicodedata.normalize("NFKC", value or "").split())
+    phone = _PHONE_TYPED_RE.fullmatch(text.translate(_PHONE_SEPARATORS))
+    if phone:
+        return phone.group(1)
+    return text.translate(_MIDDLE_DOTS).lower()
+
+
+def is_mobile(username: str) -> bool:
+    """A sign-in name that is a mobile number: private, never shown publicly."""
+    return bool(MOBILE_RE.fullmatch(username or ""))
+
+
+def check_username(name: str) -> FieldError | None:
+    """What a new sign-in name may be (``name`` already normalised). Refused besides the
+    length: control and invisible characters (zero-width, bidirectional overrides, soft
+    hyphen), combining marks, letters of other scripts that pass for Latin ones (Cyrillic
+    а, Greek ο), kana and hangul, symbols and emoji; a middle dot at either end or twice in
+    a row; a name of digits only that is not a mobile number (a mistyped number would take
+    a name nobody remembers, and digit names read as record numbers in staff lists)."""
+    if is_mobile(name):
+        return None
+    if not (USERNAME_MIN <= len(name) <= USERNAME_MAX):
+        return account_error("username_length", n=len(name))
+    for ch in name:
+        if ch not in _LATIN and ch not in _OTHER and not is_han(ch):
+            shown = ch if unicodedata.category(ch)[0] in "LNPS" else " "
+            return account_error("username_char", char=f"\u201c{shown}\u201d", hex=f"{ord(ch):04X}")
+    if name.isdigit():
+        return account_error("username_digits")
+    if (name.startswith(MIDDLE_DOT) or name.endswith(MIDDLE_DOT) or MIDDLE_DOT * 2 in name
+            or not any(ch in _LATIN or is_han(ch) for ch in name)):
+        return account_error("username")
+    return None
+
+
 def username_field(value: str | None) -> tuple[str, FieldError | None]:
-    """The user name as stored (user names are case-insensitive: stored lower-case)."""
-    username = (value or "").strip().lower()
-    return username, None if USERNAME_RE.match(username) else account_error("username")
+    """The user name as stored, and what is wrong with it as a new name."""
+    username = normalize_username(value)
+    return username, check_username(username)
+
+
+def display_name_error(display_name: str) -> FieldError | None:
+    """The display name is public: 1 to 40 characters, no control characters, and no
+    mobile number in it (a phone number used to sign in stays private)."""
+    if not (1 <= len(display_name) <= 40) or has_control_chars(display_name):
+        return account_error("display_name")
+    packed = "".join(unicodedata.normalize("NFKC", display_name).split()).translate(_PHONE_SEPARATORS)
+    if _MOBILE_IN_TEXT_RE.search(packed):
+        return account_error("display_name_phone")
+    return None
+
+
+def public_name(username: str, display_name: str | None) -> str:
+    """The name an account goes by where others see it: the display name, or, lacking one,
+    the user name with a mobile number masked (138****5678)."""
+    if display_name:
+        return display_name
+    return username[:3] + "****" + username[7:] if is_mobile(username) else username
 
 
 @dataclass(frozen=True)
@@ -119,8 +210,7 @@ def validate_registration(
     username, error = username_field(username)
     errors.add("username", error)
     display_name = (display_name or "").strip()
-    if not (1 <= len(display_name) <= 40) or has_control_chars(display_name):
-        errors.add("display_name", account_error("display_name"))
+    errors.add("display_name", display_name_error(display_name))
     check_new_password(password, password2, errors, username=username)
     gid, _error = row_id(grid_id)
     if gid not in grid_ids:
@@ -138,6 +228,17 @@ def validate_role_request(role: str, note: str) -> tuple[str, str]:
         errors.add("note", account_error("note"))
     errors.raise_if_any(AccountInputError)
     return role, note
+
+
+DECLINE_REASON_MIN, DECLINE_REASON_MAX = 2, 300
+
+
+def validate_decline_reason(reason: str | None) -> str:
+    """Why staff decline a registration: the newcomer reads it on their account page."""
+    reason = (reason or "").replace("\r\n", "\n").strip()
+    if not (DECLINE_REASON_MIN <= len(reason) <= DECLINE_REASON_MAX) or has_control_chars(reason):
+        raise AccountInputError({"reason": account_error("reason")})
+    return reason
 
 
 @dataclass

@@ -8,14 +8,22 @@ staff or admin, and nobody changes their own roles."""
 from __future__ import annotations
 
 from consult import audit, db
-from consult.accounts.domain import GRANT_KINDS, AccountInputError, Viewer, account_error, can_grant
+from consult.accounts.domain import (
+    GRANT_KINDS, AccountInputError, Viewer, account_error, can_grant, normalize_username, validate_decline_reason,
+)
 from consult.accounts.services import now
 from consult.accounts.tables import RoleRequest, User, UserRole
 from consult.messages import N_, NotFound, Refusal
+from consult.notifications.domain import Kind as NoticeKind
+from consult.notifications.services import notify
 from consult.places import queries as places
 from consult.places.tree import WHOLE_INSTALL, Kind
 from consult.roles import Role
 
+
+VERIFIED_NOTICE = N_("Staff verified that you live here: you can now propose topics, comment and rate.")
+DECLINED_NOTICE = N_("Staff declined your registration: {reason}")
+ACCOUNT_PAGE = "/account"
 
 OWN_ROLES = N_("Nobody grants, revokes or decides on their own roles: ask another staff member or an administrator.")
 
@@ -73,7 +81,9 @@ async def _grant(actor: Viewer, user_id: int, role: str, place_id: int | None = 
     else:
         await UserRole.insert(UserRole(user=user_id, role=role, place=place, granted_by=actor.id))
     if role == Role.resident:
-        await User.update({User.residency_verified: True}).where(User.id == user_id)
+        await User.update({User.residency_verified: True, User.declined_at: None, User.declined_reason: ""}).where(
+            User.id == user_id)
+        await notify([user_id], NoticeKind.account.value, VERIFIED_NOTICE, {}, ACCOUNT_PAGE, actor.id)
     await RoleRequest.update(
         {RoleRequest.status: "granted", RoleRequest.decided_by: actor.id, RoleRequest.decided_at: now()}
     ).where((RoleRequest.user == user_id) & (RoleRequest.role == role) & (RoleRequest.status == "pending"))
@@ -132,6 +142,41 @@ async def decline_request(actor: Viewer, request_id: int) -> None:
         await audit.record(actor.id, "role.request_declined", "user", req["user"], role=req["role"])
 
 
+async def decline_registration(actor: Viewer, user_id: int, reason: str) -> None:
+    """Staff of the newcomer's community could not confirm they live there: the account
+    stays (it may read, not write), leaves the queue, and its owner is told why; they
+    may ask again from their account page (consult.accounts.services.ask_again)."""
+    reason = validate_decline_reason(reason)
+    async with db.transaction():
+        row = await registration_target(actor, user_id)
+        if row["declined_at"] is not None:
+            raise Refusal(N_("This registration is already declined."), status_code=409)
+        await User.update({User.declined_at: now(), User.declined_reason: reason}).where(User.id == user_id)
+        await audit.record(actor.id, "account.registration_declined", "user", user_id, reason=reason)
+        await notify([user_id], NoticeKind.account.value, DECLINED_NOTICE, {"reason": reason}, ACCOUNT_PAGE, actor.id)
+
+
+async def registration_target(actor: Viewer, user_id: int) -> dict:
+    """An account waiting for verification that the actor may decide on: not their own,
+    no role yet, and its community among the places where the actor grants `resident`."""
+    row = await User.select(User.id, User.username, User.display_name, User.grid, User.declined_at).where(
+        (User.id == user_id) & (User.active == True)).first()  # noqa: E712 (a Piccolo condition)
+    if row is None:
+        raise NotFound(N_("No such user."))
+    _not_own(actor, user_id)
+    if not can_grant(actor.granted, Role.resident):
+        raise Refusal(N_("You may not grant or revoke this role."), status_code=403)
+    if await UserRole.exists().where(UserRole.user == user_id):
+        raise Refusal(N_("This account is already verified."), status_code=409)
+    try:
+        _place, path = await _grant_place(user_id, Role.resident, None)
+    except AccountInputError:
+        path = WHOLE_INSTALL  # no grid to place it by: an administrator's decision
+    _may_grant_at(actor, Role.resident, path)
+    tree = await places.tree()
+    return {**row, "grid_name": tree.label(row["grid"]) if row["grid"] is not None else ""}
+
+
 def _served_by(actor: Viewer) -> tuple[str, tuple]:
     """Accounts whose grid lies where the actor is staff (or anywhere, for an administrator)."""
     return places.within_sql("a.grid", actor.scopes_of(Role.staff))
@@ -141,10 +186,10 @@ async def verification_queue(actor: Viewer) -> dict:
     """Who waits for staff, limited to the places the actor serves."""
     where, values = _served_by(actor)
     unverified = await User.raw(
-        "SELECT a.id, a.username, a.display_name, a.created_at, g.name AS grid_name "
-        "FROM account a LEFT JOIN place g ON g.id = a.grid "
+        "SELECT a.id, a.username, a.display_name, a.created_at, a.declined_at, a.declined_reason, "
+        "g.name AS grid_name FROM account a LEFT JOIN place g ON g.id = a.grid "
         f"WHERE a.active AND {where} AND NOT EXISTS (SELECT 1 FROM user_role r WHERE r.\"user\" = a.id) "
-        "ORDER BY a.created_at", *values,
+        "ORDER BY a.declined_at IS NOT NULL, a.created_at", *values,
     )
     requests = await RoleRequest.raw(
         "SELECT q.id, q.role, q.note, q.created_at, a.id AS user_id, a.username, a.display_name, "
@@ -162,7 +207,7 @@ async def list_users(actor: Viewer, query: str = "", limit: int = 50, offset: in
     args = list(values)
     if query:
         sql += " AND (a.username LIKE {} OR a.display_name LIKE {})"
-        args += [f"%{query.lower()}%", f"%{query}%"]
+        args += [f"%{normalize_username(query)}%", f"%{query}%"]  # a number as typed: 138 1234 5678
     users = await User.raw(sql + " ORDER BY a.id LIMIT {} OFFSET {}", *args, limit, offset)
     if users:
         ids = [u["id"] for u in users]

@@ -163,5 +163,9 @@ class LoginLimiter:
         await self.counters.reset(account)
         await self.counters.decr(per_address)
 
+    async def forget_account(self, username: str) -> None:
+        """Forget the account's failed attempts (staff issued it a one-time password in person)."""
+        await self.counters.reset(self._keys(username, "")[0])
+
     async def clear(self) -> None:
         await self.counters.clear()

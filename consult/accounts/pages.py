@@ -58,7 +58,7 @@ async def register_form(request: Request) -> Template:
 async def register(request: Request) -> Any:
     form = await form_data(request)
     try:
-        await services.register(
+        user_id = await services.register(
             form.get("username", ""), form.get("display_name", ""), form.get("password", ""),
             form.get("password2", ""), form.get("grid_id", ""),
         )
@@ -71,8 +71,10 @@ async def register(request: Request) -> Any:
             {"grids": await services.grid_choices(), "form": form, "errors": field_errors(exc.errors)},
             status_code=400,
         )
-    flash(request, _("Your account is created. Sign in; staff will verify your residency."))
-    return redirect(url("accounts:login_form"))
+    # Signed in at once, under a new session id (as a sign-in does); the CSRF cookie stays valid.
+    await _start_session(request, user_id, 0)
+    flash(request, _("Your account is created and you are signed in."))
+    return redirect(url("accounts:welcome"))
 
 
 @get("/auth/login", name="accounts:login_form")
@@ -129,10 +131,13 @@ async def logout(request: Request) -> Redirect:
 
 async def _account_page(request: Request, errors: dict[str, str], status_code: int = 200) -> Template:
     viewer = viewer_of(request)
+    registration = await services.registration_of(viewer.id)
     return render(
         request,
         "accounts/account.html",
         {
+            "registration": registration,
+            "grids": await services.grid_choices() if registration["declined_at"] else [],
             "requests": await services.pending_requests_of(viewer.id),
             "requestable": [(r.value, _(ROLE_LABELS[r])) for r in REQUESTABLE_ROLES if r.value not in viewer.granted],
             "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role},
@@ -266,7 +271,7 @@ async def audit_log(request: Request, page: FromQuery[int] = 1) -> Template:
     page = max(1, min(page, 100_000))
     per_page = 100
     rows = await AuditEntry.raw(
-        "SELECT e.id, e.at, e.action, e.target_type, e.target_id, e.detail, a.username AS actor "
+        "SELECT e.id, e.at, e.action, e.target_type, e.target_id, e.detail, a.display_name AS actor "
         "FROM audit_entry e LEFT JOIN account a ON a.id = e.actor ORDER BY e.id DESC LIMIT {} OFFSET {}",
         per_page + 1,
         (page - 1) * per_page,

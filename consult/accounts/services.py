@@ -13,6 +13,8 @@ from consult.accounts.domain import (
     account_error,
     check_new_password,
     check_password,
+    normalize_username,
+    public_name,
     username_field,
     validate_registration,
     validate_role_request,
@@ -21,7 +23,7 @@ from consult.accounts.limits import LoginLimiter
 from consult.accounts.tables import RoleRequest, User, UserRole
 from consult.places import queries as places
 from consult.places.tree import WHOLE_INSTALL, Kind
-from consult.fields import FormErrors
+from consult.fields import FormErrors, row_id
 from consult.messages import N_, NotFound, RateLimited, Refusal
 from consult.roles import Role
 
@@ -111,7 +113,7 @@ async def authenticate(username: str, password: str, address: str, limiter: Logi
     without evaluating it. A refusal for the limit is audited once per window (the first
     refused attempt), not once per request: a flood must not fill the append-only log."""
     typed = username or ""
-    username = typed.strip().lower()
+    username = normalize_username(typed)  # 王奶奶, ＷＡＮＧ, ＋86 138-1234-5678 as registered
     attempt = await limiter.attempt(username, address)
     row = (
         await User.select(User.id, User.password_hash, User.active).where(User.username == username).first()
@@ -184,6 +186,28 @@ async def request_role(user_id: int, role: str, note: str) -> int:
     return req.id
 
 
+async def registration_of(user_id: int) -> dict:
+    """The account's grid and, if staff declined its registration, when and why."""
+    row = await User.select(User.grid, User.declined_at, User.declined_reason).where(User.id == user_id).first()
+    return row or {"grid": None, "declined_at": None, "declined_reason": ""}
+
+
+async def ask_again(user_id: int, grid_id: str | None) -> None:
+    """A declined newcomer asks staff to verify them again, in the grid they now choose
+    (the usual reason for a decline is the wrong grid, or nobody found at home)."""
+    grids = {g["id"] for g in await grid_choices()}
+    async with db.transaction():
+        row = await registration_of(user_id)
+        if row["declined_at"] is None:
+            raise Refusal(N_("Your registration is not declined: staff have it in their list."), status_code=409)
+        grid, _error = row_id(grid_id) if grid_id else (row["grid"], None)
+        if grid not in grids:
+            raise AccountInputError({"grid_id": account_error("grid")})
+        await User.update({User.declined_at: None, User.declined_reason: "", User.grid: grid}).where(
+            User.id == user_id)
+        await audit.record(user_id, "account.verification_asked_again", "user", user_id, grid=grid)
+
+
 async def pending_requests_of(user_id: int) -> list[dict]:
     return await RoleRequest.select().where((RoleRequest.user == user_id)).order_by(
         RoleRequest.created_at, ascending=False
@@ -212,7 +236,7 @@ async def create_user(
     async with db.transaction():
         user = User(
             username=username,
-            display_name=display_name or username,
+            display_name=public_name(username, display_name),
             password_hash=password_hash,
             grid=grid_id,
             residency_verified=Role.resident in roles,

@@ -44,6 +44,10 @@ class User(Table, tablename="account"):
     # Bumped by a password change: a session remembers the value it was signed in under,
     # and one with an older value is no longer valid (every other session ends at once).
     session_epoch = Integer(default=0)
+    # Staff declined the registration (residency not confirmed): the reason the newcomer
+    # reads; cleared when they ask again or are verified.
+    declined_at = Timestamptz(null=True, default=None)
+    declined_reason = Text(default="")
 
 
 class UserRole(Table):

@@ -18,6 +18,7 @@ class Kind(StrEnum):
     vote_open = "vote_open"  # a vote whose roll I am on opened
     vote_published = "vote_published"  # ... and its result was published
     announcement = "announcement"  # staff announcement
+    account = "account"  # staff verified or declined my registration
 
 
 KINDS = tuple(k.value for k in Kind)
@@ -30,6 +31,7 @@ KIND_LABELS = {
     Kind.vote_open: N_("A vote whose roll I am on opens"),
     Kind.vote_published: N_("A vote whose roll I am on publishes its result"),
     Kind.announcement: N_("Announcements from community staff"),
+    Kind.account: N_("Staff verify or decline my registration"),
 }
 
 # The message an announcement's notification carries.

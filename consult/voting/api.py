@@ -55,7 +55,7 @@ class VoteOut(msgspec.Struct):
 
 
 class RollEntryOut(msgspec.Struct):
-    username: str
+    # the display name only: a sign-in name may be a mobile number, which is private
     display_name: str
     weight: str
 
@@ -191,7 +191,7 @@ async def api_vote(vote_id: FromPath[int]) -> VoteDetailOut:
                          support=int(c["support"]), topic_id=c["topic"])
             for c in await queries.candidates_of(vote_id)
         ],
-        roll=[RollEntryOut(username=r["username"], display_name=r["display_name"], weight=r["weight"]) for r in roll],
+        roll=[RollEntryOut(display_name=r["display_name"], weight=r["weight"]) for r in roll],
         results_url=url("api:vote_results", vote_id=vote_id) if published else None,
         ballots_url=url("api:vote_ballots", vote_id=vote_id) if published else None,
     )

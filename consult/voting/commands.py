@@ -52,7 +52,7 @@ from consult.voting.queries import (
     turnout,
     vote_row,
 )
-from consult.voting.record import record_bytes, sha256_hex
+from consult.voting.record import VOTER_NAME, record_bytes, sha256_hex
 from consult.voting.tables import Candidate, Participation, Review, RollEntry, Vote
 
 RUNOFF_FIXED = N_("A runoff round keeps the tied candidates, the roll and the rules of its vote; they cannot be changed.")
@@ -276,7 +276,7 @@ async def publish_vote(actor: Viewer, vote_id: int) -> counting.CountResult:
             actor.id, "vote.published", "vote", vote_id,
             elected=list(result.elected), tied=list(result.tied), vacant_seats=result.vacant_seats,
             turnout_ballots=result.turnout_ballots, turnout_weight=str(result.turnout_weight),
-            ballots_sha256=sha256_hex(record_bytes(data)),
+            ballots_sha256=sha256_hex(record_bytes(data)), voter_name=VOTER_NAME,
         )
         await _notify_roll(vote, NoticeKind.vote_published.value, VOTE_PUBLISHED_NOTICE, actor.id)
         losing = await _not_on_other_ballots(actor, vote_id, losing)

@@ -39,14 +39,21 @@ class RecordAltered(Refusal):
     status_code = 409
 
 
-async def election_data(vote: dict) -> dict:
+# Who a recorded (记名) ballot names: the voter's display name, as the roll shows it (a
+# sign-in name may be a mobile number, which is private). Records sealed before this rule
+# named the user name; their seal says which (`voter_name` in the vote.published entry).
+VOTER_NAME = "display_name"
+_VOTER_COLUMNS = {"display_name": "a.display_name", "username": "a.username"}
+
+
+async def election_data(vote: dict, voter_name: str = VOTER_NAME) -> dict:
     """The vote in the open-data input format of `consult recount` (ballots ordered by receipt)."""
     roll = await RollEntry.raw(
         "SELECT COALESCE(SUM(weight_cents), 0) AS cents FROM roll_entry WHERE vote = {}", vote["id"]
     )
     candidates = await Candidate.raw("SELECT * FROM candidate WHERE vote = {} ORDER BY position, id", vote["id"])
     ballots = await Ballot.raw(
-        "SELECT b.receipt, b.weight_cents, b.choices, a.username AS voter FROM ballot b "
+        f"SELECT b.receipt, b.weight_cents, b.choices, {_VOTER_COLUMNS[voter_name]} AS voter FROM ballot b "
         "LEFT JOIN account a ON a.id = b.voter WHERE b.vote = {} ORDER BY b.receipt",
         vote["id"],
     )
@@ -99,6 +106,7 @@ class PublishedRecord:
     body: bytes  # record_bytes(data)
     sha256: str  # of body
     sealed_sha256: str | None  # from the vote.published audit entry (None: published before seals)
+    voter_name: str  # what its recorded ballots name the voter by (VOTER_NAME, or "username" in older seals)
     result: counting.CountResult | None  # None when the record no longer matches its seal
     checked_at: float  # time.monotonic() of the last read-and-hash
 
@@ -118,31 +126,32 @@ RECHECK_SECONDS = 60.0
 _PUBLISHED = RevisionCache("published_vote_records", size=64)
 
 
-async def sealed_sha256(vote_id: int) -> str | None:
-    """The SHA-256 stored in the vote's (append-only) publication audit entry."""
+async def sealed_sha256(vote_id: int) -> tuple[str | None, str]:
+    """The SHA-256 stored in the vote's (append-only) publication audit entry, and what
+    the sealed record names a recorded ballot's voter by."""
     rows = await AuditEntry.raw(
         "SELECT detail FROM audit_entry WHERE target_type = 'vote' AND target_id = {} "
         "AND action = 'vote.published' ORDER BY id DESC LIMIT 1",
         str(vote_id),
     )
     if not rows:
-        return None
+        return None, "username"
     detail = rows[0]["detail"]
     detail = detail if isinstance(detail, dict) else json.loads(detail or "{}")
-    return detail.get("ballots_sha256")
+    return detail.get("ballots_sha256"), detail.get("voter_name", "username")
 
 
-def _record_of(data: dict, body: bytes, sealed: str | None) -> PublishedRecord:
+def _record_of(data: dict, body: bytes, sealed: str | None, voter_name: str) -> PublishedRecord:
     """The record of `data` (serialised as `body`), hashed, and counted only when it matches its seal."""
     digest = sha256_hex(body)
     intact = sealed is None or sealed == digest
     result = counting.count(counting.parse_election(data)) if intact else None
-    return PublishedRecord(data, body, digest, sealed, result, time.monotonic())
+    return PublishedRecord(data, body, digest, sealed, voter_name, result, time.monotonic())
 
 
-async def _read_record(vote: dict, sealed: str | None) -> PublishedRecord:
-    data = await election_data(vote)
-    return _record_of(data, record_bytes(data), sealed)
+async def _read_record(vote: dict, seal: tuple[str | None, str]) -> PublishedRecord:
+    data = await election_data(vote, seal[1])
+    return _record_of(data, record_bytes(data), *seal)
 
 
 async def published_record(vote: dict) -> PublishedRecord:
@@ -156,8 +165,8 @@ async def published_record(vote: dict) -> PublishedRecord:
     if time.monotonic() - record.checked_at <= RECHECK_SECONDS:
         return record
     _PUBLISHED.put(key, dataclasses.replace(record, checked_at=time.monotonic()))
-    data = await election_data(vote)
+    data = await election_data(vote, record.voter_name)
     body = record_bytes(data)
     if body == record.body:
         return record
-    return _PUBLISHED.put(key, _record_of(data, body, record.sealed_sha256))  # the ballots just read, not a second read
+    return _PUBLISHED.put(key, _record_of(data, body, record.sealed_sha256, record.voter_name))  # the ballots just read, not a second read

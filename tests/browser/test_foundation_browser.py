@@ -27,10 +27,9 @@ def test_register_verify_sign_in_and_switch_language(live_server, phone, new_pho
     page.select_option("#f-grid_id", index=1)
     page.shot("register")
     page.click("form[action='/auth/register'] button[type=submit]")
-    page.wait_for_url("**/auth/login")
-    assert "账号已创建" in page.content()
-
-    sign_in(page, live_server, "xiaoming", "a-long-password")
+    page.wait_for_url("**/welcome")  # registering signs in (issue 14)
+    assert "账号已创建" in page.content() and "接下来会怎样" in page.inner_text("body")
+    page.goto(live_server + "/")
     assert "等待社区工作者核实" in page.inner_text("body")
     page.shot("awaiting-verification")
 

@@ -30,9 +30,8 @@ def audit_actions(target_id=None):
 
 def test_register_creates_unverified_account_that_can_sign_in(client, community):
     r = register(client, community, "newbie1")
-    assert r.status_code == 303 and r.headers["location"] == "/auth/login"
-    client.login("newbie1")
-    page = client.get("/")
+    assert r.status_code == 303 and r.headers["location"] == "/welcome"
+    page = client.get("/")  # signed in by the registration itself
     assert page.status_code == 200
     # an unverified account sees the awaiting-verification notice (Chinese by default)
     assert "等待社区工作者核实" in page.text
@@ -50,7 +49,7 @@ def test_register_rejects_bad_input_with_messages_and_saves_nothing(client, comm
     r = register(client, community, "x", password="short", password2="other", grid_id="999999")
     assert r.status_code == 400
     assert 'aria-invalid="true"' in r.text
-    for fragment in ("用户名：3 至 32", "密码长度", "请从列表中选择您所在的网格"):
+    for fragment in ("用户名：应为 2 至 32 个字符", "密码长度", "请从列表中选择您所在的网格"):
         assert fragment in r.text
     assert run(User.count()) == before
 

@@ -56,6 +56,13 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /staff/users/{user_id:int}/roles/{role:str}/revoke": STAFF,  # the confirmation page
     "POST /staff/users/{user_id:int}/roles/{role:str}/revoke": STAFF,
     "POST /staff/role-requests/{request_id:int}/decline": STAFF,
+    "GET /auth/forgot": PUBLIC,
+    "GET /welcome": SIGNED_IN,
+    "POST /account/verification": SIGNED_IN,  # ask again after a decline (409 when not declined)
+    "GET /staff/users/{user_id:int}/decline": STAFF,
+    "POST /staff/users/{user_id:int}/decline": STAFF,
+    "GET /staff/users/{user_id:int}/one-time-password": STAFF,  # the confirmation page
+    "POST /staff/users/{user_id:int}/one-time-password": STAFF,
     "GET /admin/audit": ADMIN,
     # notifications
     "GET /notifications/count": PUBLIC,  # a visitor gets an empty badge

@@ -190,6 +190,13 @@ def endpoints() -> list[Endpoint]:
                  {"next": value("/staff/users"), "confirm": value("yes", "no")},
                  path_params={"role": value("committee", "resident", "admin")}),
         Endpoint("verify", "staff", "POST", lambda w: f"/staff/users/{w.ids['target_user']}/verify", {}),
+        Endpoint("decline registration", "staff", "POST", lambda w: f"/staff/users/{w.ids['target_user']}/decline",
+                 {"reason": value(text=stored())}, pages=lambda w: ["/staff/verification", "/staff/users"]),
+        Endpoint("ask again", "unverified", "POST", lambda w: "/account/verification",
+                 {"grid_id": value(*GRIDS(_WORLD_HOLDER[0]))}, pages=lambda w: ["/account"]),
+        Endpoint("one-time password", "staff", "POST",
+                 lambda w: f"/staff/users/{w.ids['target_user']}/one-time-password",
+                 {"confirm": value("yes", "no"), "next": value("/staff/users", "//evil.example")}),
         Endpoint("users search", "staff", "GET", lambda w: "/staff/users", {"q": value(), "page": value("1", "2")}),
         Endpoint("audit", "admin", "GET", lambda w: "/admin/audit", {"page": value("1")}),
         Endpoint("language", "visitor", "GET", lambda w: "/lang/{code}", {"next": value("/topics")},
@@ -350,7 +357,7 @@ _WORLD_HOLDER: list = []
 _FUZZ: list = []
 ENDPOINT_NAMES = [
     "register", "login", "change password", "request role", "grant role", "revoke role", "verify", "users search",
-    "audit", "language", "login form", "preferences", "announce", "read notification", "read all",
+    "decline registration", "ask again", "one-time password", "audit", "language", "login form", "preferences", "announce", "read notification", "read all",
     "notifications page", "dashboard", "stats api", "topic list /topics", "topic list /topics.csv",
     "topic list /api/v1/topics", "propose", "stance", "comment", "hide", "screen", "form project",
     "open evaluation", "progress", "supervision", "rate", "create vote", "vote settings", "add candidate",

@@ -171,9 +171,9 @@ def test_a_published_vote_is_read_and_counted_once(monkeypatch, client, make_use
     reads = []
     original = services.election_data
 
-    async def counted(vote):
+    async def counted(vote, *args):
         reads.append(vote["id"])
-        return await original(vote)
+        return await original(vote, *args)
 
     monkeypatch.setattr(services, "election_data", counted)
     monkeypatch.setattr(record, "election_data", counted)  # a published vote's record is read there

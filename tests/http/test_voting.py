@@ -434,7 +434,8 @@ def test_recorded_ballots_publish_the_voter(staff, make_user, new_client):
     staff.post(f"/staff/votes/{vote_id}/close", {"confirm": "yes"})
     staff.post(f"/staff/votes/{vote_id}/publish", {"confirm": "yes"})
     download = new_client().get(f"/api/v1/votes/{vote_id}/ballots")
-    assert sorted(b["voter"] for b in download.json()["ballots"]) == sorted(reps)
+    # named by display name (make_user: the user name upper-cased), never the sign-in name
+    assert sorted(b["voter"] for b in download.json()["ballots"]) == sorted(r.upper() for r in reps)
     results = new_client().get(f"/api/v1/votes/{vote_id}/results").json()
     assert recount_record(download.content) == results
 
