@@ -28,6 +28,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "role.request_declined": N_("role request declined"),
     "announcement.sent": N_("announcement sent"),
     "notification.preferences": N_("notification settings changed"),
+    "notification.group_read": N_("notifications about one subject marked read"),
     "comment.flag": N_("comment flagged"),
     "comment.hide": N_("comment hidden"),
     "comment.pin": N_("comment pinned"),
