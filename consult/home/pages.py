@@ -37,10 +37,9 @@ async def home(request: Request, place: FromQuery[str] = "") -> Template:
     place_id, path = await place_path(place)
     today = local_today()
     view = home_view(await queries.now_happening(path, today), today)
-    places = await tree()
     return render(request, "home.html", {
         "now_html": cached_block(request, "home/_now.html", "now", view),
-        "place_name": places.label(place_id, "district") if place_id else "",
+        "place_name": (await tree()).label(place_id, "district") if place_id else "",
         "has_task_role": holds_task_role(viewer_of(request)),
     })
 
