@@ -14,7 +14,7 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
-from consult import accounts, dashboard, db, notifications, topics, voting, web
+from consult import accounts, dashboard, db, home, notifications, topics, voting, web
 from consult.accounts import passwords
 from consult.places import settings_pages
 from consult.accounts.guards import viewer_middleware
@@ -34,6 +34,7 @@ from consult.web.templating import template_config, use_routes
 # between runs, async function): deleting expired sessions, closing evaluation windows.
 ROUTE_HANDLERS = [
     *web.route_handlers,
+    *home.route_handlers,
     *accounts.route_handlers,
     *notifications.route_handlers,
     *dashboard.route_handlers,

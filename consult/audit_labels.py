@@ -43,6 +43,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "install.setup_finished": N_("first-run setup finished"),
     "announcement.sent": N_("announcement sent"),
     "notification.preferences": N_("notification settings changed"),
+    "notification.group_read": N_("notifications about one subject marked read"),
     "comment.flag": N_("comment flagged"),
     "comment.hide": N_("comment hidden"),
     "comment.pin": N_("comment pinned"),

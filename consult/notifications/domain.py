@@ -172,3 +172,75 @@ def roles_matching(role: str) -> tuple[str, ...]:
 
 def read_ratio(recipients: int, read: int) -> float:
     return read / recipients if recipients else 0.0
+
+
+# ---------------------------------------------------------------- grouping unread notifications
+
+# Unread notifications about one thing are shown as one line ("议题《…》有 5 条新回复"), so
+# that 27 of them do not pile up: every announcement together, anything else by the page it
+# links to (a topic, a vote) without its #part (the comment a reply is).
+ANNOUNCEMENTS = "announcements"  # the subject of every announcement
+TOPIC_KINDS = frozenset({Kind.topic_state.value, Kind.reply.value, Kind.evaluation_open.value})
+VOTE_KINDS = frozenset({Kind.vote_open.value, Kind.vote_published.value})
+
+
+def subject_of(kind: str, link: str) -> str:
+    """What a notification is about: the key its group is formed on."""
+    if kind == Kind.announcement:
+        return ANNOUNCEMENTS
+    return link.split("#", 1)[0]
+
+
+def check_subject(subject: str) -> str:
+    """A subject a person may ask to mark read (ValueError otherwise): announcements, or a
+    same-site path without a #part."""
+    if subject != ANNOUNCEMENTS and (not isinstance(subject, str) or "#" in subject):
+        raise ValueError(f"not a notification subject: {subject!r}")
+    return subject if subject == ANNOUNCEMENTS else check_link(subject)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Unread notifications with one subject, newest first. ``about`` says what the subject
+    is (topic, vote, announcements, other) and ``kind`` the one kind they share ("" if mixed),
+    which is all the page needs to word the line."""
+
+    subject: str
+    items: tuple[dict, ...]
+
+    @property
+    def newest(self) -> dict:
+        return self.items[0]
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    @property
+    def kind(self) -> str:
+        kinds = {n["kind"] for n in self.items}
+        return kinds.pop() if len(kinds) == 1 else ""
+
+    @property
+    def about(self) -> str:
+        kinds = {n["kind"] for n in self.items}
+        if self.subject == ANNOUNCEMENTS:
+            return "announcements"
+        if kinds <= TOPIC_KINDS:
+            return "topic"
+        if kinds <= VOTE_KINDS:
+            return "vote"
+        return "other"
+
+    @property
+    def title(self) -> str:
+        params = self.newest.get("params")
+        return str(params.get("title", "")) if isinstance(params, dict) else ""
+
+
+def group_unread(rows: list[dict]) -> list[Group]:
+    """``rows`` (newest first) grouped by subject; the group with the newest notification first."""
+    by_subject: dict[str, list[dict]] = {}
+    for row in rows:
+        by_subject.setdefault(subject_of(row["kind"], row["link"]), []).append(row)
+    return [Group(subject, tuple(items)) for subject, items in by_subject.items()]

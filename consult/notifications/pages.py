@@ -11,8 +11,10 @@ from litestar.response import Redirect, Template
 from consult.roles import ROLE_LABELS, Role
 from consult.accounts.guards import requires, signed_in, viewer_of
 from consult.accounts.services import grid_choices
+import consult.notifications.groups as groups_of
 import consult.notifications.services as services
-from consult.notifications.domain import KIND_LABELS, KINDS, Kind, NotificationInputError, render_message
+from consult.messages import N_, Refusal
+from consult.notifications.domain import KIND_LABELS, KINDS, Group, Kind, NotificationInputError, render_message
 from consult.web.forms import field_errors, form_data, safe_next
 from consult.web.i18n import gettext as _, ngettext
 from consult.web.templating import flash, is_htmx, redirect, render, url
@@ -45,20 +47,29 @@ async def notification_count(request: Request) -> Template:
     return render(request, "notifications/badge.html", {"count": count})
 
 
+async def _list_context(user_id: int, page: int = 1) -> dict:
+    """The list: unread notifications grouped by subject, then a page of those already read."""
+    groups, unread = await groups_of.unread_groups(user_id)
+    items, page, has_next = await groups_of.read_page(user_id, page)
+    return {
+        "groups": [_present_group(g) for g in groups],
+        "items": [_present(n) for n in items],
+        "page": page,
+        "has_next": has_next,
+        "unread": unread,
+    }
+
+
+def _present_group(group: Group) -> dict:
+    return {"subject": group.subject, "count": group.count, "kind": group.kind, "about": group.about,
+            "title": group.title, "link": group.subject if group.about != "announcements" else "",
+            "newest": _present(group.newest), "members": [_present(n) for n in group.items]}
+
+
 @get("/notifications", name="notifications:list", guards=[signed_in])
 async def list_notifications(request: Request, page: FromQuery[int] = 1) -> Template:
-    result = await services.list_for(viewer_of(request).id, page)
-    return render(
-        request,
-        "notifications/list.html",
-        {
-            "items": [_present(n) for n in result.items],
-            "page": result.page,
-            "has_next": result.has_next,
-            "unread": result.unread,
-        },
-        block="notification_list",
-    )
+    return render(request, "notifications/list.html", await _list_context(viewer_of(request).id, page),
+                  block="notification_list")
 
 
 @post("/notifications/{notification_id:int}/read", name="notifications:read", guards=[signed_in])
@@ -72,23 +83,33 @@ async def read_notification(request: Request, notification_id: FromPath[int]) ->
     return redirect(safe_next(form.get("next"), url("notifications:list")))
 
 
+def _whole_list(request: Request, ctx: dict) -> Template:
+    return _changed(render(request, "notifications/list.html", ctx, block="notification_list",
+                           push_url=url("notifications:list")))
+
+
 @post("/notifications/read-all", name="notifications:read_all", guards=[signed_in])
 async def read_all_notifications(request: Request) -> Any:
     viewer = viewer_of(request)
     form = await form_data(request)
     count = await services.mark_all_read(viewer.id)
     if is_htmx(request):
-        result = await services.list_for(viewer.id, 1)
-        return _changed(
-            render(
-                request,
-                "notifications/list.html",
-                {"items": [_present(n) for n in result.items], "page": 1, "has_next": result.has_next,
-                 "unread": result.unread},
-                block="notification_list",
-                push_url=url("notifications:list"),
-            )
-        )
+        return _whole_list(request, await _list_context(viewer.id))
+    flash(request, ngettext("{num} notification marked read.", "{num} notifications marked read.", count))
+    return redirect(safe_next(form.get("next"), url("notifications:list")))
+
+
+@post("/notifications/groups/read", name="notifications:read_group", guards=[signed_in])
+async def read_notification_group(request: Request) -> Any:
+    """Mark read every unread notification about one subject (a topic, a vote, the announcements)."""
+    viewer = viewer_of(request)
+    form = await form_data(request)
+    try:
+        count = await groups_of.mark_group_read(viewer.id, form.get("subject", ""))
+    except ValueError:
+        raise Refusal(N_("There is no such group of notifications."), status_code=400) from None
+    if is_htmx(request):
+        return _whole_list(request, await _list_context(viewer.id))
     flash(request, ngettext("{num} notification marked read.", "{num} notifications marked read.", count))
     return redirect(safe_next(form.get("next"), url("notifications:list")))
 
@@ -174,6 +195,6 @@ async def send_announcement(request: Request) -> Any:
 
 
 route_handlers = [
-    notification_count, list_notifications, read_notification, read_all_notifications,
+    notification_count, list_notifications, read_notification, read_all_notifications, read_notification_group,
     preferences_form, save_preferences, show_announcement, list_announcements, send_announcement,
 ]

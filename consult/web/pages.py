@@ -1,17 +1,11 @@
-"""Site-wide pages: home, health."""
+"""Site-wide pages: health (the home page is consult.home's)."""
 
 from __future__ import annotations
 
-from litestar import Request, get
-from litestar.response import Response, Template
+from litestar import get
+from litestar.response import Response
 
 from consult import db
-from consult.web.templating import render
-
-
-@get("/", name="web:home")
-async def home(request: Request) -> Template:
-    return render(request, "home.html", {})
 
 
 @get("/healthz", name="web:health", include_in_schema=True)
@@ -20,4 +14,4 @@ async def healthz() -> Response:
     return Response({"status": "ok" if ok else "unavailable", "database": ok}, status_code=200 if ok else 503)
 
 
-route_handlers = [home, healthz]
+route_handlers = [healthz]

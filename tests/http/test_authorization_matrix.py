@@ -38,6 +38,7 @@ ADMIN = frozenset({"admin"})
 MATRIX: dict[str, frozenset[str]] = {
     # site
     "GET /": PUBLIC,
+    "GET /tasks": COMMITTEE | STAFF | REPRESENTATIVES,
     "GET /healthz": PUBLIC,
     "GET /lang/{code:str}": PUBLIC,
     # accounts
@@ -69,6 +70,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /notifications": SIGNED_IN,
     "POST /notifications/{notification_id:int}/read": SIGNED_IN,
     "POST /notifications/read-all": SIGNED_IN,
+    "POST /notifications/groups/read": SIGNED_IN,
     "GET /notifications/preferences": SIGNED_IN,
     "POST /notifications/preferences": SIGNED_IN,
     "GET /announcements/{announcement_id:int}": SIGNED_IN,
@@ -225,6 +227,7 @@ FORMS: dict[str, dict] = {
     "POST /account/role-requests": {"role": "representative", "note": "matrix"},
     "POST /staff/announcements": {"title": "Matrix check", "body": "An announcement.", "everyone": "1"},
     "POST /staff/places/{place_id:int}/settings": {"min_ratings": "5"},
+    "POST /notifications/groups/read": {"subject": "/topics/1"},
 }
 
 

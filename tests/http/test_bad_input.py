@@ -211,6 +211,9 @@ def endpoints() -> list[Endpoint]:
         Endpoint("read notification", "resident", "POST",
                  lambda w: f"/notifications/{w.notification_of['resident']}/read", {"next": value("/notifications")}),
         Endpoint("read all", "resident", "POST", lambda w: "/notifications/read-all", {"next": value("/")}),
+        Endpoint("read group", "resident", "POST", lambda w: "/notifications/groups/read",
+                 {"subject": value("/topics/1", "announcements"), "next": value("/notifications")},
+                 pages=lambda w: ["/notifications"]),
         Endpoint("notifications page", "resident", "GET", lambda w: "/notifications", {"page": value("1", "2")}),
         # dashboard and open data
         Endpoint("dashboard", "visitor", "GET", lambda w: "/dashboard", {"year": value("2026"), "grid": value("1")}),
@@ -357,7 +360,7 @@ _WORLD_HOLDER: list = []
 _FUZZ: list = []
 ENDPOINT_NAMES = [
     "register", "login", "change password", "request role", "grant role", "revoke role", "verify", "users search",
-    "decline registration", "ask again", "one-time password", "audit", "language", "login form", "preferences", "announce", "read notification", "read all",
+    "decline registration", "ask again", "one-time password", "audit", "language", "login form", "preferences", "announce", "read notification", "read all", "read group",
     "notifications page", "dashboard", "stats api", "topic list /topics", "topic list /topics.csv",
     "topic list /api/v1/topics", "propose", "stance", "comment", "hide", "screen", "form project",
     "open evaluation", "progress", "supervision", "rate", "create vote", "vote settings", "add candidate",

@@ -202,9 +202,14 @@ def test_notifications_page_lists_newest_first_highlights_unread_and_links(clien
 
 
 def test_notifications_page_is_paginated(client, person):
+    """Those already read come a page at a time (the unread ones are grouped above them:
+    tests/http/test_notification_groups.py)."""
+    from consult.notifications.services import mark_all_read
+
     name, uid = person("resident")
     for i in range(23):
         notify([uid], params={"title": f"item{i:02d}"})
+    run(mark_all_read(uid))
     client.login(name)
     first = client.get("/notifications")
     assert first.text.count('class="notification ') == 20 and "item22" in first.text and "item02" not in first.text
