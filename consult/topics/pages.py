@@ -44,6 +44,7 @@ from consult.topics.labels import (
 )
 from consult.topics.lifecycle import (
     ACTION_INPUTS,
+    ROUTED_ACTIONS,
     SCREENING_ACTIONS,
     TITLE_LENGTH,
     Action,
@@ -311,11 +312,11 @@ def _action_values(action: Action, form: dict) -> dict[str, str | None]:
     return values
 
 
-@post("/topics/{topic_id:int}/actions/{action:str}", name="topics:act", guards=[requires(*who_may(*Action))])
+@post("/topics/{topic_id:int}/actions/{action:str}", name="topics:act", guards=[requires(*who_may(*ROUTED_ACTIONS))])
 async def act_on_topic(request: Request, topic_id: FromPath[int], action: FromPath[str]) -> Any:
     """One route for every transition a person takes; the lifecycle says who may take
     which, and what each takes."""
-    if action not in Action.__members__:
+    if action not in Action.__members__ or Action(action) not in ROUTED_ACTIONS:
         raise TransitionRefused("unknown_action", action=action)
     form = await form_data(request)
     try:

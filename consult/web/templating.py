@@ -132,11 +132,11 @@ def fill_csrf(html: Markup, request: Request) -> Markup:
 
 
 def _install_macros(env: Environment) -> None:
-    """`csrf()`, `field()` and `select()` as globals, so a block rendered alone for
+    """`csrf()`, `field()`, `select()` and `counter()` as globals, so a block rendered alone for
     htmx (jinja2-fragments skips the template's top-level imports) still has them."""
     env.globals["csrf"] = _csrf_field
     module = env.get_template("_macros/forms.html").make_module({"csrf_token": lambda: ""})
-    for name in ("field", "select"):
+    for name in ("field", "select", "counter"):
         env.globals[name] = getattr(module, name)
 
 
