@@ -287,6 +287,8 @@ class TopicRefused(_TopicRefusal):
         "stance_conflict": N_("Your stance changed at the same time elsewhere; reload and try again."),
         "already_flagged": N_("You have already flagged this comment."),
         "already_hidden": N_("This comment is already hidden."),
+        "not_hidden": N_("This comment is not hidden."),
+        "no_open_flags": N_("This comment has no open flags (someone may have dealt with them already)."),
         "already_rated": N_("You have already rated this project in this round."),
     }
 

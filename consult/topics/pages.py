@@ -58,7 +58,7 @@ from consult.topics.params import TOPIC_FILTERS, only_mine
 from consult.topics.permissions import TopicPermissions, who_may
 from consult.topics.presentation import results_view, threads_view
 from consult.web import i18n
-from consult.web.forms import form_data, id_text_or_blank
+from consult.web.forms import form_data, id_text_or_blank, safe_next
 from consult.web.fragments import cached_block
 from consult.web.i18n import gettext as _
 from consult.web.templating import flash, is_htmx, redirect, render, url
@@ -287,6 +287,9 @@ async def hide_comment(request: Request, topic_id: FromPath[int], comment_id: Fr
             request, topic_id, hide_errors={comment_id: input_errors(exc).get("reason", "")},
             hide_form={comment_id: form.get("reason", "")},
         )
+    if form.get("next") and not is_htmx(request):  # from the committee's queue of flagged comments: back there
+        flash(request, _("Comment hidden."))
+        return redirect(safe_next(form["next"], url("topics:detail", topic_id=topic_id)))
     return await _block_or_redirect(request, topic_id, "discussion", _("Comment hidden."), f"#c{comment_id}")
 
 

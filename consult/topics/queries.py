@@ -343,7 +343,7 @@ async def _rows_of(topic_id: int) -> dict[str, Any]:
         "comments": await TopicComment.select().where(TopicComment.topic == topic_id).order_by(TopicComment.id),
         "flags": await TopicComment.raw(
             "SELECT f.comment, COUNT(*) AS n FROM comment_flag f JOIN topic_comment c ON c.id = f.comment "
-            "WHERE c.topic = {} GROUP BY f.comment", topic_id,
+            "WHERE c.topic = {} AND NOT f.dismissed GROUP BY f.comment", topic_id,
         ),
         "progress": await ProgressUpdate.select().where(ProgressUpdate.topic == topic_id).order_by(
             ProgressUpdate.on_date, ascending=False
