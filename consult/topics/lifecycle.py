@@ -218,7 +218,7 @@ ACTION_INPUTS: dict[Action, tuple[ActionInput, ...]] = {
         ActionInput("reference_number", N_("Reference number"), InputKind.line, (1, 50)),
     ),
     A.merge: (
-        ActionInput("target_id", N_("Number of the topic it joins"), InputKind.topic,
+        ActionInput("target_id", N_("Topic it joins"), InputKind.topic,
                     hint=N_("Seconds and followers carry over to that topic.")),
     ),
     A.form_project: (

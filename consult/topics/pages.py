@@ -133,6 +133,7 @@ async def _detail_context(request: Request, topic_id: int, **extra: Any) -> dict
         "today": today,
         "errors": {}, "form": {}, "open_form": None,
         "comment_errors": {}, "reply_to": None, "comment_form": {},
+        "merge_targets": await queries.merge_targets(detail["topic"]) if Action.merge in perm.actions else [],
     }
     ctx.update(extra)
     view = threads_view(detail, perm, **{k: ctx[k] for k in _DISCUSSION_EXTRA if k in ctx})

@@ -17,7 +17,8 @@ from typing import Any
 
 from consult.accounts.domain import Viewer
 from consult.accounts.tables import Category, User
-from consult.places.queries import grid_choices
+from consult.places.queries import grid_choices, subtree_sql, tree as places_tree
+from consult.places.tree import Kind
 from consult.fields import row_id
 from consult.cache import RevisionCache, at, content_revision
 from consult.messages import NotFound
@@ -25,7 +26,9 @@ from consult.numbers import percent_text
 from consult.topics.clock import local_today, utcnow
 from consult.topics.evaluation import Rating, is_overdue, is_unanswered, satisfaction_rate, unanswered_since
 from consult.topics.forms import Stance
-from consult.topics.lifecycle import LIVE_DEADLINES, OPEN_PROJECT_STATES, FundingRoute, TopicState, state_values
+from consult.topics.lifecycle import (
+    LIVE_DEADLINES, MERGE_TARGET_STATES, OPEN_PROJECT_STATES, FundingRoute, TopicState, state_values,
+)
 from consult.topics.permissions import ALL_COMMENTS
 from consult.topics.tables import ProgressUpdate, ProjectSheet, SupervisionNote, Topic, TopicComment, TopicEvent
 from consult.topics.tables import TopicRating, TopicSecond
@@ -221,6 +224,21 @@ async def screening_queue(now: datetime | None = None, today: date | None = None
         LIST_SQL + f" WHERE t.state = '{TopicState.discussing.value}' ORDER BY t.discussion_ends_on ASC, t.id ASC"
     )
     return {"waiting": rows, "discussing": [_flags(dict(r), today, now) for r in discussing]}
+
+
+async def merge_targets(topic: dict) -> list[dict]:
+    """The topics ``topic`` may be merged into: open ones (``MERGE_TARGET_STATES``) of its own
+    community, newest first, not itself (the merge form's picker; the command still checks)."""
+    tree = await places_tree()
+    community = tree.of_kind_above(topic["grid"], Kind.community)
+    path = tree.path_of(community.id) if community else None
+    if path is None:
+        return []
+    within, bounds = subtree_sql("t.grid", path)
+    return await Topic.raw(
+        f"SELECT t.id, t.title, t.state FROM topic t WHERE t.state IN {_in(MERGE_TARGET_STATES)} "
+        f"AND t.id <> {{}} AND {within} ORDER BY t.id DESC LIMIT 200", topic["id"], *bounds,
+    )
 
 
 # ---------------------------------------------------------------- the annual vote's candidates
