@@ -135,6 +135,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /staff/votes/{vote_id:int}/publish/confirm": STAFF,
     "POST /staff/votes/{vote_id:int}/publish": STAFF,
     "POST /staff/votes/{vote_id:int}/runoff": STAFF,
+    "GET /staff/votes/{vote_id:int}/delete": STAFF,  # the confirmation page
+    "POST /staff/votes/{vote_id:int}/delete": STAFF,
 }
 
 # Not application routes: the static files router and the OpenAPI schema, by name.
@@ -183,6 +185,8 @@ PARAMS: dict[str, dict[str, str]] = {
     "POST /staff/votes/{vote_id:int}/close": {"vote_id": "vote_open"},
     "POST /staff/votes/{vote_id:int}/publish": {"vote_id": "vote_open"},
     "GET /staff/votes/{vote_id:int}/close/confirm": {"vote_id": "vote_open"},
+    "GET /staff/votes/{vote_id:int}/delete": {"vote_id": "vote_draft"},
+    "POST /staff/votes/{vote_id:int}/delete": {"vote_id": "vote_draft"},  # without confirm: changes nothing
     "GET /staff/votes/{vote_id:int}/publish/confirm": {"vote_id": "vote_open"},
     "GET /votes/{vote_id:int}/receipt/yours": {"vote_id": "vote_open"},
     "POST /votes/{vote_id:int}/receipt/file": {"vote_id": "vote_open"},
