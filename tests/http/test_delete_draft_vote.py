@@ -35,7 +35,7 @@ def test_staff_delete_a_draft_after_confirming(staff, make_user):
     assert db_fingerprint() == before
     page = staff.get(f"/staff/votes/{vote_id}/delete")
     assert page.status_code == 200 and 'name="confirm" value="yes"' in page.text
-    assert "候选项目（2）" in text_of(page.text) or "(2)" in text_of(page.text)
+    assert "候选项目（2 个）和代表名册（3 人）" in text_of(page.text)
     r = staff.post(f"/staff/votes/{vote_id}/delete", {"confirm": "yes"})
     assert r.status_code == 303 and r.headers["location"] == "/staff/votes"
     assert not _exists(vote_id)
