@@ -8,9 +8,11 @@ only cache); ``presentation`` (the shared fragments' values); ``pages`` (HTML) a
 ``api`` (JSON and CSV).
 """
 
-from consult.topics import api, pages, projects
+from consult.topics import api, authoring_pages, moderation_pages, pages, projects
 
-route_handlers = [*pages.route_handlers, *api.route_handlers]
+route_handlers = [
+    *pages.route_handlers, *authoring_pages.route_handlers, *moderation_pages.route_handlers, *api.route_handlers,
+]
 
 # (seconds, job): ended evaluation windows are decided in the background, never by a page view.
 periodic = [(60, projects.decide_due_evaluations)]

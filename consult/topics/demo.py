@@ -17,6 +17,7 @@ from consult.accounts.tables import User
 from consult.accounts.demo import load_base_places
 import consult.topics.clock as clock
 import consult.topics.commands as commands
+import consult.topics.authoring as authoring
 import consult.topics.discussion as discussion
 import consult.topics.projects as projects
 from consult.topics.demo_clock import StoryClock
@@ -73,6 +74,15 @@ async def _proposed(d: _Demo) -> None:
     tid = await propose(res2, "3号楼楼道灯长期不亮",
                         "3号楼2单元楼道灯坏了一个多月，老人晚上上下楼很不方便，希望尽快维修。", "facilities")
     await story.settle(tid, end_days_ago=3)
+
+    # 2b. corrected by its author, then withdrawn before screening (the problem went away)
+    edited = await _exists("6号楼旁垃圾桶太少")  # its title after the edit: loaded already
+    tid = None if edited else await propose(res3, "垃圾桶太少", "小区里垃圾桶太少，经常满出来。", "sanitation", grid1)
+    if tid:
+        await authoring.edit_topic(res3, tid, {
+            "title": "6号楼旁垃圾桶太少", "description": "6号楼旁只有两个垃圾桶，晚饭后经常满出来，希望增加。",
+            "category": "sanitation", "grid_id": str(grid1)})
+        await authoring.withdraw_topic(res3, tid)
 
 
 async def _discussing(d: _Demo) -> None:

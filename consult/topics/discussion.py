@@ -8,8 +8,12 @@ Decisions where the spec is silent:
   their own comment.
 * A reply to a reply is attached to the top-level comment (one level of replies).
 * The 党员 badge is a snapshot: the author held the verified party_member role when posting.
-* A hidden comment stays hidden (no un-hide); its body is withheld from every page and
-  the API, its place shows the moderator's public reason.
+* A hidden comment's body is withheld from every page and the API, its place shows the
+  moderator's public reason. Who may hide may un-hide (issue 14); un-hiding says the
+  comment is acceptable, so its open flags are dismissed with it. The audit log keeps the
+  reason it was hidden for.
+* Dismissing flags keeps the flag rows (``dismissed``): a resident still flags a comment
+  once, and the committee's queue (``consult.topics.moderation``) shows only open flags.
 * ``reply``: a reply notifies the author of the comment replied to and, when that was
   itself a reply, the author of the thread's top-level comment; never the one replying.
 """
@@ -156,6 +160,45 @@ async def hide_comment(viewer: Viewer, topic_id: int, comment_id: int, reason: A
             }
         ).where(TopicComment.id == comment_id)
         await audit.record(viewer.id, "comment.hide", "comment", comment_id, topic=topic_id, reason=text)
+
+
+async def _dismiss_open_flags(comment_id: int) -> int:
+    rows = await CommentFlag.update({CommentFlag.dismissed: True}).where(
+        (CommentFlag.comment == comment_id) & (CommentFlag.dismissed == False)  # noqa: E712
+    ).returning(CommentFlag.id)
+    return len(rows)
+
+
+async def unhide_comment(viewer: Viewer, topic_id: int, comment_id: int) -> None:
+    async with db.transaction():
+        topic = await load_topic(topic_id)
+        TopicPermissions.for_viewer(viewer, topic).check(Activity.unhide)
+        comment = await load_comment(topic_id, comment_id)
+        if not comment["hidden"]:
+            raise TopicRefused("not_hidden")
+        await TopicComment.update(
+            {
+                TopicComment.hidden: False, TopicComment.hidden_reason: "", TopicComment.hidden_by: None,
+                TopicComment.hidden_at: None, TopicComment.hidden_by_role: "",
+            }
+        ).where(TopicComment.id == comment_id)
+        dismissed = await _dismiss_open_flags(comment_id)
+        await audit.record(viewer.id, "comment.unhide", "comment", comment_id, topic=topic_id,
+                           hidden_reason=comment["hidden_reason"], hidden_by=comment["hidden_by"],
+                           flags_dismissed=dismissed)
+
+
+async def dismiss_flags(viewer: Viewer, topic_id: int, comment_id: int) -> int:
+    """The committee keeps a flagged comment as it is; returns how many flags were open."""
+    async with db.transaction():
+        topic = await load_topic(topic_id)
+        TopicPermissions.for_viewer(viewer, topic).check(Activity.dismiss_flags)
+        await load_comment(topic_id, comment_id)
+        dismissed = await _dismiss_open_flags(comment_id)
+        if not dismissed:
+            raise TopicRefused("no_open_flags")
+        await audit.record(viewer.id, "comment.flags_dismissed", "comment", comment_id, topic=topic_id, flags=dismissed)
+    return dismissed
 
 
 async def mark_guidance(viewer: Viewer, topic_id: int, comment_id: int) -> bool:

@@ -22,6 +22,7 @@ STATE_LABELS: dict[str, str] = {
     "not_elected": N_("not elected"),
     "evaluating": N_("under evaluation"),
     "closed": N_("completed"),
+    "withdrawn": N_("withdrawn by its author"),
 }
 
 # Transitions, activities and the timeline's other entries.
@@ -51,6 +52,10 @@ ACTION_LABELS: dict[str, str] = {
     "progress": N_("post progress"),
     "supervision_note": N_("post a supervision note"),
     "rate": N_("rate"),
+    "withdraw": N_("withdraw the topic"),
+    "edit": N_("edit the topic"),
+    "unhide": N_("show the comment again"),
+    "dismiss_flags": N_("dismiss the flags"),
 }
 
 # The button that sends an action's form.
@@ -62,6 +67,7 @@ ACTION_BUTTONS: dict[str, str] = {
     "form_project": N_("Close the discussion and form the project"),
     "start_implementation": N_("Start implementation"),
     "open_evaluation": N_("Open the evaluation"),
+    "withdraw": N_("Withdraw my topic"),
 }
 
 # What a person is told once an action is done.
@@ -73,6 +79,7 @@ ACTION_DONE: dict[str, str] = {
     "form_project": N_("The discussion is closed and the project is formed."),
     "start_implementation": N_("Implementation has started."),
     "open_evaluation": N_("The evaluation window is open."),
+    "withdraw": N_("Your topic is withdrawn; it stays on the list as withdrawn."),
 }
 
 STANCE_LABELS: dict[str, str] = {

@@ -30,7 +30,9 @@ Activity decisions (``ACTIVITY_RULES``):
 * ``comment`` / ``reply`` / ``stance``: resident-capable; only while ``discussing``.
 * ``flag``: resident-capable; in every state in which comments can exist; never
   one's own comment (``own_excluded``); "once per comment" is a database rule.
-* ``pin`` / ``hide``: committee; in the same states as ``flag``.
+* ``pin`` / ``hide`` / ``unhide`` / ``dismiss_flags``: committee; in the same states as ``flag``.
+* ``edit``: the author (resident-capable), own topic only, while ``proposed``; so is
+  the transition ``withdraw`` (``AUTHOR_ACTIONS``, after a confirmation page).
 * ``mark_guidance``: party_member, own comment only (``own_only``), while discussing.
 * ``progress``: staff; only while ``implementing``.
 * ``supervision_note``: representative or resident-capable; while ``project``,
@@ -63,10 +65,13 @@ class TopicState(StrEnum):
     not_elected = "not_elected"  # 未当选
     evaluating = "evaluating"  # 评估中
     closed = "closed"  # 已办结
+    withdrawn = "withdrawn"  # 已撤回: its author took it back before screening
 
 
 S = TopicState
-TERMINAL_STATES: frozenset[TopicState] = frozenset({S.rejected, S.referred, S.merged, S.not_elected, S.closed})
+TERMINAL_STATES: frozenset[TopicState] = frozenset(
+    {S.rejected, S.referred, S.merged, S.not_elected, S.closed, S.withdrawn}
+)
 # States in which a topic has a project sheet whose deadline still binds.
 OPEN_PROJECT_STATES: frozenset[TopicState] = frozenset({S.project, S.implementing, S.evaluating})
 # States in which a topic may hold comments (everything reachable from discussing).
@@ -103,6 +108,7 @@ class Action(StrEnum):
     open_evaluation = "open_evaluation"
     close_satisfied = "close_satisfied"
     second_handling = "second_handling"
+    withdraw = "withdraw"
 
 
 A = Action
@@ -120,6 +126,7 @@ TRANSITIONS: dict[tuple[TopicState, Action], TopicState] = {
     (S.implementing, A.open_evaluation): S.evaluating,
     (S.evaluating, A.close_satisfied): S.closed,
     (S.evaluating, A.second_handling): S.implementing,
+    (S.proposed, A.withdraw): S.withdrawn,
 }
 
 _COMMITTEE = frozenset({Role.committee})
@@ -136,7 +143,14 @@ ACTION_ROLES: dict[Action, frozenset[str]] = {
     A.open_evaluation: _STAFF,
     A.close_satisfied: frozenset({Role.staff, SYSTEM}),
     A.second_handling: frozenset({Role.staff, SYSTEM}),
+    A.withdraw: frozenset({Role.resident}),
 }
+
+# Actions only the topic's own author takes (on top of the role): the page offers them to
+# the author alone, apart from the committee's and staff's next steps, on their own route.
+AUTHOR_ACTIONS: frozenset[Action] = frozenset({A.withdraw})
+# The actions of the one action route (``/topics/{id}/actions/{action}``): all but the author's.
+ROUTED_ACTIONS: tuple[Action, ...] = tuple(a for a in Action if a not in AUTHOR_ACTIONS)
 
 # Actions after which the topic enters a new handling round (二次办理).
 ROUND_ACTIONS: frozenset[Action] = frozenset({A.second_handling})
@@ -215,7 +229,7 @@ ACTION_INPUTS: dict[Action, tuple[ActionInput, ...]] = {
         ActionInput("reference_number", N_("Reference number"), InputKind.line, (1, 50)),
     ),
     A.merge: (
-        ActionInput("target_id", N_("Number of the topic it joins"), InputKind.topic,
+        ActionInput("target_id", N_("Topic it joins"), InputKind.topic,
                     hint=N_("Seconds and followers carry over to that topic.")),
     ),
     A.form_project: (
@@ -239,6 +253,7 @@ ACTION_INPUTS: dict[Action, tuple[ActionInput, ...]] = {
     ),
     A.close_satisfied: (),
     A.second_handling: (),
+    A.withdraw: (),
 }
 
 SCREENING_ACTIONS: frozenset[Action] = frozenset({A.open_discussion, A.reject, A.refer, A.merge})
@@ -267,6 +282,7 @@ class TransitionRefused(_TopicRefusal):
         "not_in_grid": N_("Only residents of the topic's grid or representatives may “{action}”."),
         "not_own_comment": N_("You may “{action}” only on your own comment."),
         "own_comment": N_("You may not “{action}” your own comment."),
+        "not_own_topic": N_("Only the resident who proposed this topic may “{action}” it."),
     }
     PARAM_LABELS = {
         "state": {**STATE_LABELS, None: N_("not yet proposed"), "": N_("not yet proposed")},
@@ -283,6 +299,8 @@ class TopicRefused(_TopicRefusal):
         "stance_conflict": N_("Your stance changed at the same time elsewhere; reload and try again."),
         "already_flagged": N_("You have already flagged this comment."),
         "already_hidden": N_("This comment is already hidden."),
+        "not_hidden": N_("This comment is not hidden."),
+        "no_open_flags": N_("This comment has no open flags (someone may have dealt with them already)."),
         "already_rated": N_("You have already rated this project in this round."),
     }
 
@@ -331,6 +349,9 @@ class Activity(StrEnum):
     progress = "progress"
     supervision_note = "supervision_note"
     rate = "rate"
+    edit = "edit"
+    unhide = "unhide"
+    dismiss_flags = "dismiss_flags"
 
 
 @dataclass(frozen=True)
@@ -372,6 +393,9 @@ ACTIVITY_RULES: dict[Activity, ActivityRule] = {
     Activity.flag: ActivityRule(_RESIDENT, STATES_WITH_COMMENTS, own_excluded=True),
     Activity.pin: ActivityRule(_COMMITTEE, STATES_WITH_COMMENTS),
     Activity.hide: ActivityRule(_COMMITTEE, STATES_WITH_COMMENTS),
+    # who may hide may un-hide, and clear the flags of a comment they looked at
+    Activity.unhide: ActivityRule(_COMMITTEE, STATES_WITH_COMMENTS),
+    Activity.dismiss_flags: ActivityRule(_COMMITTEE, STATES_WITH_COMMENTS),
     Activity.mark_guidance: ActivityRule(frozenset({Role.party_member}), _DISCUSSING, own_only=True),
     Activity.progress: ActivityRule(_STAFF, frozenset({TopicState.implementing})),
     Activity.supervision_note: ActivityRule(frozenset({Role.representative, Role.resident}), OPEN_PROJECT_STATES),
@@ -379,6 +403,8 @@ ACTIVITY_RULES: dict[Activity, ActivityRule] = {
         frozenset({Role.representative}), frozenset({TopicState.evaluating}), grid_roles=_RESIDENT,
         anywhere_setting="other_grids_rate",
     ),
+    # the author corrects their own topic until the committee has screened it
+    Activity.edit: ActivityRule(_RESIDENT, frozenset({TopicState.proposed}), own_only=True),
 }
 
 

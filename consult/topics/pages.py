@@ -45,6 +45,7 @@ from consult.topics.labels import (
 )
 from consult.topics.lifecycle import (
     ACTION_INPUTS,
+    ROUTED_ACTIONS,
     SCREENING_ACTIONS,
     TITLE_LENGTH,
     Action,
@@ -58,7 +59,7 @@ from consult.topics.params import TOPIC_FILTERS, only_mine
 from consult.topics.permissions import TopicPermissions, who_may
 from consult.topics.presentation import results_view, threads_view
 from consult.web import i18n
-from consult.web.forms import form_data, id_text_or_blank
+from consult.web.forms import form_data, id_text_or_blank, safe_next
 from consult.web.fragments import cached_block
 from consult.web.i18n import gettext as _
 from consult.web.templating import flash, is_htmx, redirect, render, url
@@ -142,6 +143,7 @@ async def _detail_context(request: Request, topic_id: int, **extra: Any) -> dict
         "today": today,
         "errors": {}, "form": {}, "open_form": None,
         "comment_errors": {}, "reply_to": None, "comment_form": {},
+        "merge_targets": await queries.merge_targets(detail["topic"]) if Action.merge in perm.actions else [],
     }
     ctx.update(extra)
     view = threads_view(detail, perm, **{k: ctx[k] for k in _DISCUSSION_EXTRA if k in ctx})
@@ -300,6 +302,9 @@ async def hide_comment(request: Request, topic_id: FromPath[int], comment_id: Fr
             request, topic_id, hide_errors={comment_id: input_errors(exc).get("reason", "")},
             hide_form={comment_id: form.get("reason", "")},
         )
+    if form.get("next") and not is_htmx(request):  # from the committee's queue of flagged comments: back there
+        flash(request, _("Comment hidden."))
+        return redirect(safe_next(form["next"], url("topics:detail", topic_id=topic_id)))
     return await _block_or_redirect(request, topic_id, "discussion", _("Comment hidden."), f"#c{comment_id}")
 
 
@@ -325,11 +330,11 @@ def _action_values(action: Action, form: dict) -> dict[str, str | None]:
     return values
 
 
-@post("/topics/{topic_id:int}/actions/{action:str}", name="topics:act", guards=[requires(*who_may(*Action))])
+@post("/topics/{topic_id:int}/actions/{action:str}", name="topics:act", guards=[requires(*who_may(*ROUTED_ACTIONS))])
 async def act_on_topic(request: Request, topic_id: FromPath[int], action: FromPath[str]) -> Any:
     """One route for every transition a person takes; the lifecycle says who may take
     which, and what each takes."""
-    if action not in Action.__members__:
+    if action not in Action.__members__ or Action(action) not in ROUTED_ACTIONS:
         raise TransitionRefused("unknown_action", action=action)
     form = await form_data(request)
     try:

@@ -13,6 +13,7 @@ from consult.places.settings import PlaceSettings
 from consult.roles import Role, RolesHere, effective_roles, elsewhere_of
 from consult.topics.lifecycle import (
     ACTION_ROLES,
+    AUTHOR_ACTIONS,
     ACTIVITY_RULES,
     Action,
     Activity,
@@ -42,6 +43,7 @@ class TopicPermissions:
     actions: tuple[Action, ...]
     activities: frozenset[Activity]
     settings: PlaceSettings | None = None
+    author_actions: tuple[Action, ...] = ()
 
     @classmethod
     def of(
@@ -61,10 +63,13 @@ class TopicPermissions:
             a for a in Activity
             if can(a, state, roles, in_topic_grid=in_grid, is_author=ACTIVITY_RULES[a].own_only, settings=settings)
         )
+        own_topic = viewer_id is not None and viewer_id == author_id
         return cls(
-            state=state, viewer_id=viewer_id, roles=roles, in_grid=in_grid,
-            own_topic=viewer_id is not None and viewer_id == author_id,
-            actions=tuple(allowed_actions(state, roles)), activities=activities, settings=settings,
+            state=state, viewer_id=viewer_id, roles=roles, in_grid=in_grid, own_topic=own_topic,
+            # the author's own steps (withdraw) are not among the committee's and staff's next steps
+            actions=tuple(a for a in allowed_actions(state, roles) if a not in AUTHOR_ACTIONS),
+            author_actions=tuple(a for a in allowed_actions(state, roles) if a in AUTHOR_ACTIONS and own_topic),
+            activities=activities, settings=settings,
         )
 
     @classmethod
@@ -116,6 +121,15 @@ class TopicPermissions:
     def may_second(self) -> bool:
         """Seconds come from other residents: not on one's own topic."""
         return self.may(Activity.second) and not self.own_topic
+
+    @property
+    def may_edit(self) -> bool:
+        """The author corrects their own topic (and may withdraw it) until it is screened."""
+        return self.own_topic and self.may(Activity.edit)
+
+    @property
+    def may_withdraw(self) -> bool:
+        return Action.withdraw in self.author_actions
 
     @property
     def may_end_evaluation(self) -> bool:

@@ -39,6 +39,7 @@ class ThreadsView:
     flagged: frozenset[int] = frozenset()
     may_pin: bool = False
     may_hide: bool = False
+    may_unhide: bool = False
     may_reply: bool = False
     sees_flags: bool = False
     reply_to: int | None = None
@@ -61,7 +62,7 @@ class ThreadsView:
 
     @property
     def has_forms(self) -> bool:
-        return bool(self.flaggable or self.guidable or self.may_pin or self.may_hide or self.may_reply)
+        return bool(self.flaggable or self.guidable or self.may_pin or self.may_hide or self.may_unhide or self.may_reply)
 
     def hide_error(self, comment_id: int) -> str:
         return dict(self.hide_errors).get(comment_id, "")
@@ -87,7 +88,8 @@ def threads_view(
         flaggable=_may_on(perm, Activity.flag, detail),
         guidable=_may_on(perm, Activity.mark_guidance, detail),
         flagged=frozenset(detail["mine"]["flagged"]),
-        may_pin=perm.may(Activity.pin), may_hide=perm.may(Activity.hide), may_reply=perm.may(Activity.reply),
+        may_pin=perm.may(Activity.pin), may_hide=perm.may(Activity.hide),
+        may_unhide=perm.may(Activity.unhide), may_reply=perm.may(Activity.reply),
         sees_flags=perm.sees_flags,
         reply_to=reply_to,
         reply_error=(comment_errors or {}).get("body", "") if reply else "",

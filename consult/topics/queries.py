@@ -17,8 +17,9 @@ from typing import Any
 
 from consult.accounts.domain import Viewer
 from consult.accounts.tables import Category, User
-from consult.places.queries import grid_choices, grid_settings
+from consult.places.queries import grid_choices, grid_settings, subtree_sql, tree as places_tree
 from consult.places.settings import DEFAULTS
+from consult.places.tree import Kind
 from consult.fields import row_id
 from consult.cache import RevisionCache, at, content_revision
 from consult.messages import NotFound
@@ -26,7 +27,9 @@ from consult.numbers import percent_text
 from consult.topics.clock import local_today, utcnow
 from consult.topics.evaluation import Rating, is_overdue, is_unanswered, satisfaction_rate, unanswered_since
 from consult.topics.forms import Stance
-from consult.topics.lifecycle import LIVE_DEADLINES, OPEN_PROJECT_STATES, FundingRoute, TopicState, state_values
+from consult.topics.lifecycle import (
+    LIVE_DEADLINES, MERGE_TARGET_STATES, OPEN_PROJECT_STATES, FundingRoute, TopicState, state_values,
+)
 from consult.topics.permissions import ALL_COMMENTS
 from consult.topics.tables import ProgressUpdate, ProjectSheet, SupervisionNote, Topic, TopicComment, TopicEvent
 from consult.topics.tables import TopicRating, TopicSecond
@@ -263,6 +266,21 @@ async def screening_queue(now: datetime | None = None, today: date | None = None
     return {"waiting": rows, "discussing": [_flags(dict(r), today, now, clocks) for r in discussing]}
 
 
+async def merge_targets(topic: dict) -> list[dict]:
+    """The topics ``topic`` may be merged into: open ones (``MERGE_TARGET_STATES``) of its own
+    community, newest first, not itself (the merge form's picker; the command still checks)."""
+    tree = await places_tree()
+    community = tree.of_kind_above(topic["grid"], Kind.community)
+    path = tree.path_of(community.id) if community else None
+    if path is None:
+        return []
+    within, bounds = subtree_sql("t.grid", path)
+    return await Topic.raw(
+        f"SELECT t.id, t.title, t.state FROM topic t WHERE t.state IN {_in(MERGE_TARGET_STATES)} "
+        f"AND t.id <> {{}} AND {within} ORDER BY t.id DESC LIMIT 200", topic["id"], *bounds,
+    )
+
+
 # ---------------------------------------------------------------- the annual vote's candidates
 
 
@@ -384,7 +402,7 @@ async def _rows_of(topic_id: int) -> dict[str, Any]:
         "comments": await TopicComment.select().where(TopicComment.topic == topic_id).order_by(TopicComment.id),
         "flags": await TopicComment.raw(
             "SELECT f.comment, COUNT(*) AS n FROM comment_flag f JOIN topic_comment c ON c.id = f.comment "
-            "WHERE c.topic = {} GROUP BY f.comment", topic_id,
+            "WHERE c.topic = {} AND NOT f.dismissed GROUP BY f.comment", topic_id,
         ),
         "progress": await ProgressUpdate.select().where(ProgressUpdate.topic == topic_id).order_by(
             ProgressUpdate.on_date, ascending=False

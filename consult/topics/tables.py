@@ -141,6 +141,9 @@ class CommentFlag(Table):
     comment = ForeignKey(references=TopicComment)
     user = ForeignKey(references=User)
     created_at = Timestamptz(default=TimestamptzNow())
+    # The committee looked and kept the comment (dismissed, or un-hid it): the flag stays as
+    # history and still counts as "once per comment", but no longer counts as open.
+    dismissed = Boolean(default=False)
 
 
 class ProgressUpdate(Table):

@@ -26,6 +26,7 @@ from consult.messages import N_, NotFound, Refusal
 from consult.notifications.domain import Kind as NoticeKind
 from consult.notifications.services import notify
 from consult.numbers import cents_text, to_cents
+from consult.places import queries as places
 from consult.topics.commands import apply_vote_outcome
 import consult.voting.counting as counting
 import consult.voting.ballots as ballots
@@ -53,7 +54,7 @@ from consult.voting.queries import (
     vote_row,
 )
 from consult.voting.record import VOTER_NAME, record_bytes, sha256_hex
-from consult.voting.tables import Candidate, Participation, Review, RollEntry, Vote
+from consult.voting.tables import Ballot, Candidate, Participation, Review, RollEntry, Vote
 
 RUNOFF_FIXED = N_("A runoff round keeps the tied candidates, the roll and the rules of its vote; they cannot be changed.")
 # Notifications to the representatives on the roll (sent in the transaction that opens / publishes).
@@ -100,6 +101,38 @@ async def _editable(actor: Viewer, vote_id: int) -> dict:
     if is_fixed(vote["round"]):
         raise Refusal(RUNOFF_FIXED)
     return vote
+
+
+async def delete_draft(actor: Viewer, vote_id: int) -> str:
+    """Staff delete a draft vote with its candidates and roll (after a confirmation page).
+    Only a draft, never one with a ballot or a participation row (a draft has none; the check
+    says so plainly should that ever change); the audit entry keeps what was deleted."""
+    async with db.transaction():
+        vote = await vote_row(vote_id, "UPDATE")
+        _check(vote, Action.delete, actor)
+        await check_place(actor, vote, Action.delete)
+        cast = await Participation.count().where(Participation.vote == vote_id)
+        cast += await Ballot.count().where(Ballot.vote == vote_id)
+        if cast:
+            raise VoteRuleError("has_ballots")
+        candidates = await Candidate.select(Candidate.id, Candidate.title).where(Candidate.vote == vote_id)
+        roll = await RollEntry.count().where(RollEntry.vote == vote_id)
+        await Review.delete().where(Review.vote == vote_id)
+        await RollEntry.delete().where(RollEntry.vote == vote_id)
+        await Candidate.delete().where(Candidate.vote == vote_id)
+        await Vote.delete().where(Vote.id == vote_id)
+        await audit.record(actor.id, "vote.deleted", "vote", vote_id, title=vote["title"], year=vote["year"],
+                           candidates=[c["title"] for c in candidates], roll=roll)
+    return vote["title"]
+
+
+async def check_place(actor: Viewer, vote: dict, action: Action) -> None:
+    """A vote of a place (``vote.place``) is managed by staff whose role reaches that place."""
+    if vote.get("place") is None:
+        return
+    path = (await places.tree()).path_of(vote["place"])
+    if not actor.has_at(path, *ACTION_ROLES[action]):
+        raise VoteRuleError("not_your_place", action=action.value)
 
 
 async def _next_position(vote_id: int) -> int:

@@ -18,6 +18,7 @@ ACTION_LABELS = {
     "cast": N_("cast a ballot"),
     "close": N_("close the vote"),
     "publish": N_("publish the result"),
+    "delete": N_("delete"),
 }
 
 # The buttons of the staff page's steps, in lifecycle order (the actions that move a vote on).

@@ -55,12 +55,14 @@ class Action(StrEnum):
     cast = "cast"
     close = "close"
     publish = "publish"
+    delete = "delete"  # a draft that should not have been made: its candidates and roll go with it
 
 
 # The lifecycle, in one table: (state, action) -> next state. A pair not listed is refused.
 TRANSITIONS: dict[tuple[VoteState, Action], VoteState] = {
     (VoteState.draft, Action.edit): VoteState.draft,
     (VoteState.draft, Action.open): VoteState.open,
+    (VoteState.draft, Action.delete): VoteState.draft,  # the row is removed: no state follows
     (VoteState.open, Action.cast): VoteState.open,
     (VoteState.open, Action.close): VoteState.closed,
     (VoteState.closed, Action.publish): VoteState.published,
@@ -84,6 +86,7 @@ ACTION_ROLES: dict[Action, frozenset[str]] = {
     Action.open: STAFF_ROLES,
     Action.close: STAFF_ROLES,
     Action.publish: STAFF_ROLES,
+    Action.delete: STAFF_ROLES,
     # Casting also needs a place on the roll; the service checks that.
     Action.cast: frozenset({Role.representative}),
 }
@@ -123,6 +126,8 @@ MESSAGES: dict[str, str] = {
         "Staff and administrators manage votes and cannot be on a roll or cast a ballot: {names}. "
         "Remove them from the roll, or have an administrator take away their staff role first."
     ),
+    "has_ballots": N_("Ballots have been cast in this vote: it cannot be deleted."),
+    "not_your_place": N_("This vote belongs to a place your staff role does not reach: you cannot {action} it."),
     "manager_cannot_cast": N_(
         "You hold a staff or administrator role: the people who manage votes cannot cast a ballot."
     ),
@@ -130,7 +135,7 @@ MESSAGES: dict[str, str] = {
 
 
 # The HTTP status of a refusal by code; any other code is a bad request (400).
-_STATUS = {"role_not_allowed": 403, "action_not_allowed": 409, "small_weight_class": 409, "manager_on_roll": 409,
+_STATUS = {"role_not_allowed": 403, "not_your_place": 403, "has_ballots": 409, "action_not_allowed": 409, "small_weight_class": 409, "manager_on_roll": 409,
            "manager_cannot_cast": 403}
 
 

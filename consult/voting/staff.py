@@ -23,6 +23,7 @@ from consult.voting.lifecycle import (
     VoteState,
     allowed_actions,
     is_fixed,
+    next_state,
 )
 from consult.fields import row_id
 from consult.messages import N_
@@ -122,6 +123,7 @@ async def _manage_context(request: Request, vote_id: int, **extra) -> dict:
         "warnings": [_(MESSAGES[code], **params) for code, params in await queries.vote_warnings(vote)],
         "min_weight_class": MIN_WEIGHT_CLASS,
         "editable": Action.edit in actions and not is_fixed(vote["round"]),
+        "deletable": Action.delete in actions,
         "steps": [(a.value, _(STEP_LABELS[a])) for a in actions if a in STEP_LABELS],
         "turnout": await queries.turnout(vote_id) if vote["state"] != VoteState.draft else None,
         "runoff": await queries.runoff_of(vote_id),
@@ -307,6 +309,34 @@ async def publish_vote(request: Request, vote_id: FromPath[int]) -> Any:
     return redirect(url("votes:detail", vote_id=vote_id))
 
 
+@get("/staff/votes/{vote_id:int}/delete", name="votes:delete_confirm", guards=[requires(*STAFF)])
+async def confirm_delete(request: Request, vote_id: FromPath[int]) -> Template:
+    """What deleting a draft takes with it; refused (as the POST would be) once it is not a draft."""
+    viewer = viewer_of(request)
+    vote = await queries.get_vote(vote_id, viewer)
+    next_state(vote["state"], Action.delete, viewer.roles)
+    await commands.check_place(viewer, vote, Action.delete)
+    candidates, roll = await queries.candidates_of(vote_id), await queries.roll_of(vote_id)
+    return render(request, "confirm.html", {
+        "heading": _("Delete the draft vote “{title}”?", title=vote["title"]), "yes": _("Yes, delete the draft"),
+        "explanation": [
+            _("The draft is removed with its rules, its candidates ({c}) and its roll ({r}).", c=len(candidates), r=len(roll)),
+            _("Projects among its candidates become available for another vote."),
+        ],
+        "warning": _("A deleted draft cannot be restored; the audit log keeps what it held."),
+        "action": url("votes:delete", vote_id=vote_id), "cancel": _manage(vote_id), "next": None,
+    })
+
+
+@post("/staff/votes/{vote_id:int}/delete", name="votes:delete", guards=[requires(*STAFF)])
+async def delete_vote(request: Request, vote_id: FromPath[int]) -> Any:
+    if not confirmed(await form_data(request)):
+        return redirect(url("votes:delete_confirm", vote_id=vote_id))
+    title = await commands.delete_draft(viewer_of(request), vote_id)
+    flash(request, _("The draft vote “{title}” is deleted.", title=title))
+    return redirect(url("votes:staff_list"))
+
+
 @post("/staff/votes/{vote_id:int}/runoff", name="votes:runoff", guards=[requires(*STAFF)])
 async def start_runoff(request: Request, vote_id: FromPath[int]) -> Any:
     runoff_id = await commands.start_runoff(viewer_of(request), vote_id)
@@ -317,4 +347,5 @@ async def start_runoff(request: Request, vote_id: FromPath[int]) -> Any:
 route_handlers = [
     staff_votes, create_vote, manage_vote, update_settings, add_candidate, add_projects, remove_candidate,
     set_roll, remove_roll, import_roll, open_vote, confirm_close, confirm_publish, close_vote, publish_vote, start_runoff,
+    confirm_delete, delete_vote,
 ]

@@ -95,10 +95,18 @@ MATRIX: dict[str, frozenset[str]] = {
     "POST /topics/{topic_id:int}/comments/{comment_id:int}/guidance": PARTY,
     "POST /topics/{topic_id:int}/ratings": RESIDENTS_OR_REPRESENTATIVES,
     "POST /topics/{topic_id:int}/supervision": RESIDENTS_OR_REPRESENTATIVES,
+    # topics: the author's own (the domain then refuses anyone but the author: DOMAIN_403)
+    "GET /topics/{topic_id:int}/edit": RESIDENTS,
+    "POST /topics/{topic_id:int}/edit": RESIDENTS,
+    "GET /topics/{topic_id:int}/withdraw": RESIDENTS,  # the confirmation page
+    "POST /topics/{topic_id:int}/withdraw": RESIDENTS,
     # topics: committee and staff
     "GET /committee/screening": COMMITTEE,
     "POST /topics/{topic_id:int}/comments/{comment_id:int}/pin": COMMITTEE,
     "POST /topics/{topic_id:int}/comments/{comment_id:int}/hide": COMMITTEE,
+    "POST /topics/{topic_id:int}/comments/{comment_id:int}/unhide": COMMITTEE,
+    "POST /topics/{topic_id:int}/comments/{comment_id:int}/dismiss-flags": COMMITTEE,
+    "GET /committee/flags": COMMITTEE,
     "POST /topics/{topic_id:int}/actions/{action:str}": COMMITTEE_OR_STAFF,
     "POST /topics/{topic_id:int}/evaluation/end": STAFF,
     "POST /topics/{topic_id:int}/progress": STAFF,
@@ -162,6 +170,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /staff/settings": STAFF,
     "GET /staff/places/{place_id:int}/settings": STAFF,
     "POST /staff/places/{place_id:int}/settings": STAFF,
+    "GET /staff/votes/{vote_id:int}/delete": STAFF,  # the confirmation page
+    "POST /staff/votes/{vote_id:int}/delete": STAFF,
 }
 
 # Not application routes: the static files router and the OpenAPI schema, by name.
@@ -187,6 +197,10 @@ DEFAULT_PARAMS = {
 }
 PARAMS: dict[str, dict[str, str]] = {
     "POST /topics/{topic_id:int}/second": {"topic_id": "topic_proposed"},
+    "GET /topics/{topic_id:int}/edit": {"topic_id": "topic_proposed"},
+    "POST /topics/{topic_id:int}/edit": {"topic_id": "topic_proposed"},
+    "GET /topics/{topic_id:int}/withdraw": {"topic_id": "topic_proposed"},
+    "POST /topics/{topic_id:int}/withdraw": {"topic_id": "topic_proposed"},
     "POST /topics/{topic_id:int}/comments/{comment_id:int}/guidance": {"comment_id": "party_comment"},
     "POST /topics/{topic_id:int}/actions/{action:str}": {"topic_id": "topic_proposed"},
     "POST /topics/{topic_id:int}/evaluation/end": {"topic_id": "topic_evaluating"},
@@ -209,6 +223,8 @@ PARAMS: dict[str, dict[str, str]] = {
     "POST /staff/votes/{vote_id:int}/close": {"vote_id": "vote_open"},
     "POST /staff/votes/{vote_id:int}/publish": {"vote_id": "vote_open"},
     "GET /staff/votes/{vote_id:int}/close/confirm": {"vote_id": "vote_open"},
+    "GET /staff/votes/{vote_id:int}/delete": {"vote_id": "vote_draft"},
+    "POST /staff/votes/{vote_id:int}/delete": {"vote_id": "vote_draft"},  # without confirm: changes nothing
     "GET /staff/votes/{vote_id:int}/publish/confirm": {"vote_id": "vote_open"},
     "GET /votes/{vote_id:int}/receipt/yours": {"vote_id": "vote_open"},
     "POST /votes/{vote_id:int}/receipt/file": {"vote_id": "vote_open"},
@@ -234,6 +250,10 @@ FORMS: dict[str, dict] = {
 # Allowed at the guard, refused by the domain with 403 for a reason of its own (SPEC §3: only
 # representatives on the vote's roll cast and review; an admin is on no roll here).
 DOMAIN_403 = {
+    # only the topic's author edits or withdraws it; nobody in the matrix wrote topic_proposed
+    **{(f"{method} /topics/{{topic_id:int}}/{page}", role): "not the author"
+       for method, page in (("GET", "edit"), ("POST", "edit"), ("GET", "withdraw"))
+       for role in ("resident", "party_member", "admin")},
     ("GET /votes/{vote_id:int}/ballot", "admin"): "not on the roll",
     ("POST /votes/{vote_id:int}/ballot", "admin"): "not on the roll",
     ("POST /votes/{vote_id:int}/ballot/count", "admin"): "not on the roll",

@@ -150,6 +150,12 @@ class Fuzz:
         self.current["topic"] = self.topics.create(state=state)[0]
         return self.current["topic"]
 
+    def own_topic(self, username: str) -> int:
+        """A proposed topic of ``username`` (the author's edit), made once per module."""
+        if "own_topic" not in self.current:
+            self.current["own_topic"] = self.topics.create(state="proposed", author=username)[0]
+        return self.current["own_topic"]
+
 
 def topic_pages(w, tid):
     return [f"/topics/{tid}", "/topics", "/topics?sort=seconds", "/committee/screening"]
@@ -228,6 +234,10 @@ def endpoints() -> list[Endpoint]:
                  {"title": value(text=stored(4)), "description": value(text=stored(10)),
                   "category": value("parking", "elevator", "other"), "grid_id": value(*GRIDS(_WORLD_HOLDER[0]))},
                  pages=lambda w: ["/topics", "/topics?sort=seconds", "/committee/screening", "/dashboard"]),
+        Endpoint("edit", "resident", "POST", lambda w: f"/topics/{_FUZZ[0].own_topic(w.users['resident'])}/edit",
+                 {"title": value(text=stored(4)), "description": value(text=stored(10)),
+                  "category": value("parking", "elevator", "other"), "grid_id": value(*GRIDS(_WORLD_HOLDER[0]))},
+                 pages=lambda w: ["/topics", "/committee/screening"]),
         Endpoint("stance", "resident", "POST", lambda w: f"/topics/{w.ids['topic_discussing']}/stance",
                  {"stance": value("support", "oppose", "neutral")}),
         Endpoint("comment", "resident", "POST", lambda w: f"/topics/{w.ids['topic_discussing']}/comments",
@@ -362,7 +372,7 @@ ENDPOINT_NAMES = [
     "register", "login", "change password", "request role", "grant role", "revoke role", "verify", "users search",
     "decline registration", "ask again", "one-time password", "audit", "language", "login form", "preferences", "announce", "read notification", "read all", "read group",
     "notifications page", "dashboard", "stats api", "topic list /topics", "topic list /topics.csv",
-    "topic list /api/v1/topics", "propose", "stance", "comment", "hide", "screen", "form project",
+    "topic list /api/v1/topics", "propose", "edit", "stance", "comment", "hide", "screen", "form project",
     "open evaluation", "progress", "supervision", "rate", "create vote", "vote settings", "add candidate",
     "add projects", "roll entry", "roll csv", "ballot count", "ballot review", "cast", "review", "receipt",
     "receipt file", "create place", "update place", "move place", "deactivate place", "import places",
@@ -424,6 +434,10 @@ NO_INPUT = {
     "POST /topics/{topic_id:int}/comments/{comment_id:int}/pin",
     "POST /topics/{topic_id:int}/comments/{comment_id:int}/guidance",
     "POST /admin/places/{place_id:int}/reactivate", "POST /admin/setup/finish",
+    # only the confirmation field or a same-site "next" (checked by safe_next)
+    "POST /topics/{topic_id:int}/withdraw", "POST /staff/votes/{vote_id:int}/delete",
+    "POST /topics/{topic_id:int}/comments/{comment_id:int}/unhide",
+    "POST /topics/{topic_id:int}/comments/{comment_id:int}/dismiss-flags",
 }
 
 

@@ -66,14 +66,16 @@ EXPECTED = {
     ("implementing", "open_evaluation"): ("evaluating", {"staff", "admin"}),
     ("evaluating", "close_satisfied"): ("closed", {"staff", "admin", "system"}),
     ("evaluating", "second_handling"): ("implementing", {"staff", "admin", "system"}),
+    # issue 14: the author takes the topic back before screening (authorship: consult.topics.authoring)
+    ("proposed", "withdraw"): ("withdrawn", {"resident", "party_member", "admin"}),
 }
 STATES = [
     "proposed", "discussing", "rejected", "referred", "merged",
-    "project", "implementing", "not_elected", "evaluating", "closed",
+    "project", "implementing", "not_elected", "evaluating", "closed", "withdrawn",
 ]
 ACTIONS = [
     "open_discussion", "reject", "refer", "merge", "form_project", "start_implementation",
-    "elect", "mark_not_elected", "open_evaluation", "close_satisfied", "second_handling",
+    "elect", "mark_not_elected", "open_evaluation", "close_satisfied", "second_handling", "withdraw",
 ]
 TODAY = date(2025, 6, 1)
 
@@ -168,7 +170,7 @@ def test_every_state_is_reachable_from_proposed():
 def test_action_roles_cover_every_action():
     assert set(ACTION_ROLES) == set(Action)
     assert {a: set(r) for a, r in ACTION_ROLES.items()} == {
-        Action(a): roles - {"admin"} for (_, a), (_, roles) in EXPECTED.items()
+        Action(a): roles - {"admin", "party_member"} for (_, a), (_, roles) in EXPECTED.items()
     }
 
 
@@ -254,7 +256,7 @@ def test_role_implications():
 # ------------------------------------------------------------------ activities
 
 RESIDENTISH = {"resident", "party_member", "admin"}
-WITH_COMMENTS = set(STATES) - {"proposed", "referred", "merged"}
+WITH_COMMENTS = set(STATES) - {"proposed", "referred", "merged", "withdrawn"}
 # activity -> (roles that may, states in which), from SPEC §1/§2 and the module doc.
 ACTIVITY_EXPECTED = {
     "second": (RESIDENTISH, {"proposed", "discussing"}),
@@ -264,6 +266,9 @@ ACTIVITY_EXPECTED = {
     "flag": (RESIDENTISH, WITH_COMMENTS),
     "pin": ({"committee", "admin"}, WITH_COMMENTS),
     "hide": ({"committee", "admin"}, WITH_COMMENTS),
+    "unhide": ({"committee", "admin"}, WITH_COMMENTS),
+    "dismiss_flags": ({"committee", "admin"}, WITH_COMMENTS),
+    "edit": (RESIDENTISH, {"proposed"}),
     "mark_guidance": ({"party_member", "admin"}, {"discussing"}),
     "progress": ({"staff", "admin"}, {"implementing"}),
     "supervision_note": (

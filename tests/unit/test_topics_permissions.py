@@ -89,5 +89,8 @@ def test_route_guards_come_from_the_lifecycle_tables():
 
     assert who_may(Activity.propose) == ("resident",)
     assert who_may(Activity.rate) == ("resident", "representative")
-    assert who_may(*Action) == ("committee", "staff")  # the system's own steps have no route
+    from consult.topics.lifecycle import ROUTED_ACTIONS
+
+    assert who_may(*ROUTED_ACTIONS) == ("committee", "staff")  # the system's own steps have no route
+    assert who_may(Action.withdraw) == ("resident",)  # the author's own step, on its own route
     assert who_may(*SCREENING_ACTIONS) == ("committee",)

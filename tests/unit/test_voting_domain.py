@@ -49,7 +49,7 @@ def test_lifecycle_runs_draft_open_closed_published():
 
 
 @pytest.mark.parametrize("state, expected", [
-    ("draft", [Action.edit, Action.open]),
+    ("draft", [Action.edit, Action.open, Action.delete]),  # deleting a draft: issue 14
     ("open", [Action.close]),
     ("closed", [Action.publish]),
     ("published", []),
