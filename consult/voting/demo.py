@@ -81,7 +81,8 @@ def _settings(title: str, year: int, seats: int, budget: int | None) -> dict:
 
 async def _set_up(staff, title: str, year: int, seats: int, budget: int | None, candidates: list[tuple]) -> int:
     vote_id = await commands.create_vote(staff, _settings(title, year, seats, budget))
-    projects = await queries.available_projects(vote_id) if year == 2026 else None
+    path = (await queries.get_vote(vote_id, staff))["place_info"]["path"]
+    projects = await queries.available_projects(vote_id, path) if year == 2026 else None
     if projects:
         await commands.add_project_candidates(staff, vote_id, [p["id"] for p in projects])
     if not projects or len(projects) < seats + 1:

@@ -480,15 +480,16 @@ def test_tie_at_the_last_seat_is_shown_and_staff_start_a_runoff(staff, make_user
     assert visitor.get(f"/api/v1/votes/{runoff_id}/results").json()["elected"] == [runoff_ids[1]]
 
 
-def test_publish_moves_projects_through_the_topics_service(staff, make_user, new_client, monkeypatch):
+def test_publish_moves_projects_through_the_topics_service(staff, make_user, new_client, monkeypatch, community):
     calls = []
+    grid = community["grids"][0]  # the staff member's community: the vote's place
 
     async def annual_vote_projects():
         return [
             {"id": 9001, "title": "楼道照明改造", "scope": "全部楼道", "estimated_cost": 300, "support": 12,
-             "responsible_unit": "物业"},
+             "responsible_unit": "物业", "grid": grid},
             {"id": 9002, "title": "儿童游乐场翻新", "scope": "中心花园", "estimated_cost": 500, "support": 30,
-             "responsible_unit": "街道"},
+             "responsible_unit": "街道", "grid": grid},
         ]
 
     async def apply_vote_outcome(elected, not_elected, vote_id, actor_id):
