@@ -78,10 +78,12 @@ class Workspace:
         return subprocess.run([CONSULT, *args], env=self.env, cwd=self.dir, capture_output=True, text=True,
                               timeout=timeout, input=input, check=True)
 
-    def scale(self, topics: int, timeout: float = 1200) -> subprocess.CompletedProcess:
-        """The demo community, then ``topics`` generated topics (bench/scale.py) in this workspace's database."""
+    def scale(self, topics: int, timeout: float = 1200, communities: int = 1) -> subprocess.CompletedProcess:
+        """The demo community, then ``topics`` generated topics (bench/scale.py) in this workspace's
+        database, spread across ``communities`` communities."""
         self.consult("demo", timeout=timeout)
-        return subprocess.run([sys.executable, str(ROOT / "bench" / "scale.py"), "--scale", str(topics)],
+        return subprocess.run([sys.executable, str(ROOT / "bench" / "scale.py"), "--scale", str(topics),
+                               "--communities", str(communities)],
                               env=self.env, cwd=self.dir, capture_output=True, text=True, timeout=timeout, check=True)
 
     def cleanup(self) -> None:
