@@ -102,6 +102,9 @@ async def _set_up(staff, title: str, year: int, seats: int, budget: int | None, 
 
 async def _street_vote() -> int:
     """The street's open vote, with candidates from two of its communities."""
+    from consult.topics import demo_communities
+
+    await demo_communities.load()  # its staff, representatives and projects (idempotent)
     places = await load_base_places()
     staff = await _viewer("demo_street_staff")
     vote_id = await commands.create_vote(staff, {**_settings(STREET_TITLE, 2026, 2, 800000),

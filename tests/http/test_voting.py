@@ -615,6 +615,18 @@ def test_demo_votes_load_idempotently_with_a_published_result(app, community, ne
     rep = new_client()
     rep.login("demo_rep", password=demo.DEMO_PASSWORD)
     assert rep.get(f"/votes/{opened['id']}/ballot").status_code == 200
+    # The street's vote (issue 13): open, at the street, its candidates from two other communities.
+    from consult.voting.tables import Candidate
+
+    street = run(Vote.select().where(Vote.title == demo.STREET_TITLE).first())
+    assert street["state"] == "open" and street["place"] == community["street"]
+    topics = [c["topic"] for c in run(Candidate.select(Candidate.topic).where(Candidate.vote == street["id"]))]
+    grids = run(Vote.raw("SELECT grid FROM topic WHERE id IN (" + ", ".join(str(t) for t in topics) + ")"))
+    places_of = {name: set(c["grids"]) for name, c in community["communities"].items()}
+    assert {name for g in grids for name, ids in places_of.items() if g["grid"] in ids} == {"和顺社区", "新风社区"}
+    heshun = new_client()
+    heshun.login("heshun_rep", password=demo.DEMO_PASSWORD)
+    assert heshun.get(f"/votes/{street['id']}/ballot").status_code == 200
 
 
 def test_the_draft_manage_page_has_no_id_twice(staff, make_user):
