@@ -55,12 +55,14 @@ def recreate_pg_database(dbname: str) -> str:
 class Workspace:
     """A temporary directory with the database (SQLite) and the data dir of one run."""
 
-    def __init__(self, engine: str, name: str, keep: bool = False) -> None:
+    def __init__(self, engine: str, name: str, keep: bool = False, reuse: bool = False) -> None:
         self.engine = engine
         self.dir = Path(tempfile.mkdtemp(prefix=f"consult-{name}-"))
         self.keep = keep
         if engine == "sqlite":
             self.database_url = f"sqlite:///{self.dir / 'consult.sqlite'}"
+        elif reuse:  # the PostgreSQL database of an earlier run, as it is (bench/http_load.py --reuse)
+            self.database_url = pg_url(f"consult_{name}")
         else:
             self.database_url = recreate_pg_database(f"consult_{name}")
         self.env = {
