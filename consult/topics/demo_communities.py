@@ -33,7 +33,7 @@ ACCOUNTS = [
     ("xinfeng_staff", "新风小罗", ["staff"], "新风社区", 1),
     ("xinfeng_rep", "新风唐代表", ["representative"], "新风社区", 1),
 ]
-STREET_STAFF = ("demo_street_staff", "街道小林")  # staff of 朝阳街道: every community of the street
+STREET_STAFF = ("chaoyang_staff", "街道小林")  # staff of 朝阳街道: every community of the street
 
 # community -> [(title, description, category, grid index, state, project sheet or None)]
 SHEET_DAYS = 180

@@ -5,7 +5,7 @@
 - the 2026 annual vote, open, with the projects on the annual-vote route as candidates
   when the topics feature offers them (else three direct candidates); demo_rep has not
   voted yet, so it can be tried. Both belong to 幸福里社区 (its residents' council);
-- the 2026 vote of the street 朝阳街道 (issue 13), open, run by demo_street_staff, whose
+- the 2026 vote of the street 朝阳街道 (issue 13), open, run by chaoyang_staff, whose
   candidates are the annual-vote projects of 和顺社区 and 新风社区 (consult.topics.demo_communities)
   and whose roll holds representatives of all three communities.
 
@@ -106,7 +106,7 @@ async def _street_vote() -> int:
 
     await demo_communities.load()  # its staff, representatives and projects (idempotent)
     places = await load_base_places()
-    staff = await _viewer("demo_street_staff")
+    staff = await _viewer("chaoyang_staff")
     vote_id = await commands.create_vote(staff, {**_settings(STREET_TITLE, 2026, 2, 800000),
                                                  "place": str(places["street"])})
     path = (await queries.get_vote(vote_id, staff))["place_info"]["path"]
