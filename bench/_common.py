@@ -55,12 +55,14 @@ def recreate_pg_database(dbname: str) -> str:
 class Workspace:
     """A temporary directory with the database (SQLite) and the data dir of one run."""
 
-    def __init__(self, engine: str, name: str, keep: bool = False) -> None:
+    def __init__(self, engine: str, name: str, keep: bool = False, reuse: bool = False) -> None:
         self.engine = engine
         self.dir = Path(tempfile.mkdtemp(prefix=f"consult-{name}-"))
         self.keep = keep
         if engine == "sqlite":
             self.database_url = f"sqlite:///{self.dir / 'consult.sqlite'}"
+        elif reuse:  # the PostgreSQL database of an earlier run, as it is (bench/http_load.py --reuse)
+            self.database_url = pg_url(f"consult_{name}")
         else:
             self.database_url = recreate_pg_database(f"consult_{name}")
         self.env = {
@@ -78,10 +80,12 @@ class Workspace:
         return subprocess.run([CONSULT, *args], env=self.env, cwd=self.dir, capture_output=True, text=True,
                               timeout=timeout, input=input, check=True)
 
-    def scale(self, topics: int, timeout: float = 1200) -> subprocess.CompletedProcess:
-        """The demo community, then ``topics`` generated topics (bench/scale.py) in this workspace's database."""
+    def scale(self, topics: int, timeout: float = 1200, communities: int = 1) -> subprocess.CompletedProcess:
+        """The demo community, then ``topics`` generated topics (bench/scale.py) in this workspace's
+        database, spread across ``communities`` communities."""
         self.consult("demo", timeout=timeout)
-        return subprocess.run([sys.executable, str(ROOT / "bench" / "scale.py"), "--scale", str(topics)],
+        return subprocess.run([sys.executable, str(ROOT / "bench" / "scale.py"), "--scale", str(topics),
+                               "--communities", str(communities)],
                               env=self.env, cwd=self.dir, capture_output=True, text=True, timeout=timeout, check=True)
 
     def cleanup(self) -> None:

@@ -34,8 +34,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Sequence
 
 # bench/ is the script's directory (sys.path[0]) for every bench script that imports this
-from scale_data import (CHUNK_TOPICS, ISSUES, PLACES, REP_PREFIX, REPRESENTATIVES, RESIDENT_PREFIX, UNITS,
-                        VOTE_TITLE, random_name)
+from scale_data import (CHUNK_TOPICS, COMMUNITIES_PER_STREET, COMMUNITY_NAME, GRID_NAMES, ISSUES, PLACES,
+                        REP_PREFIX, REPRESENTATIVES, RESIDENT_PREFIX, STREET_NAME, UNITS, VOTE_TITLE, random_name)
 from scale_topics import TopicGen
 
 from consult import db
@@ -144,9 +144,13 @@ class _Tx:
 
 
 async def ensure_accounts(w: BulkWriter, prefix: str, count: int, roles: list[str], grid_ids: list[int],
-                          password_hash: str, rng: random.Random, party_share: float = 0.0) -> list[dict]:
+                          password_hash: str, rng: random.Random, party_share: float = 0.0,
+                          community_of: dict[int, int] | None = None) -> list[dict]:
     """Accounts ``{prefix}{n:05d}`` for n in 1..count (created when missing), with ``roles``
-    (and ``party_member`` for a share of them). Returns [{id, grid, party}] in order."""
+    (and ``party_member`` for a share of them) granted at the community of their grid
+    (``community_of``: grid id -> community id; as `create_user` grants them). Returns
+    [{id, grid, party}] in order."""
+    community_of = community_of or {}
     names = [f"{prefix}{n:05d}" for n in range(1, count + 1)]
     existing = {
         r[0]: r for r in await w.fetch(
@@ -168,7 +172,7 @@ async def ensure_accounts(w: BulkWriter, prefix: str, count: int, roles: list[st
         created = now - timedelta(days=rng.uniform(30, 900))
         user_rows.append((uid, name, random_name(rng), password_hash, grid, True, False, True, created))
         for role in roles + (["party_member"] if party else []):
-            role_rows.append((uid, role, created))
+            role_rows.append((uid, role, created, community_of.get(grid)))
         accounts.append({"id": uid, "grid": grid, "party": party})
     # party flag of existing accounts
     if existing:
@@ -184,7 +188,7 @@ async def ensure_accounts(w: BulkWriter, prefix: str, count: int, roles: list[st
                            user_rows[start:start + 5000])
     for start in range(0, len(role_rows), 10000):
         async with w.transaction():
-            await w.insert("user_role", ["user", "role", "granted_at"], role_rows[start:start + 10000])
+            await w.insert("user_role", ["user", "role", "granted_at", "place"], role_rows[start:start + 10000])
     await w.fix_sequences(["account"])
     return accounts
 
@@ -218,8 +222,9 @@ def ballots_for(rng: random.Random, vote_id: int, roll: list[tuple[int, int]], c
 
 async def write_vote(w: BulkWriter, rng: random.Random, vote_id: int, title: str, year: int, state: str,
                      seats: int, candidates: list[dict], roll: list[tuple[int, int]], favoured_topics: set,
-                     turnout: float, staff_id: int | None) -> int:
-    """One vote with its candidates, roll, participation and ballots. Returns the ballot count."""
+                     turnout: float, staff_id: int | None, place: int | None = None) -> int:
+    """One vote at ``place`` (its candidates may come from anywhere below it) with its
+    candidates, roll, participation and ballots. Returns the ballot count."""
     now = datetime.now(timezone.utc)
     opened = now - timedelta(days=365 * (2026 - year) + 30) if year < 2026 else now - timedelta(days=2)
     closed = opened + timedelta(days=7) if state == "published" else None
@@ -244,10 +249,10 @@ async def write_vote(w: BulkWriter, rng: random.Random, vote_id: int, title: str
         await w.insert("vote", ["id", "title", "year", "seats", "budget", "basis", "threshold", "secrecy",
                                 "public_weight", "rule", "tie_break_support", "equal_number", "equal_number_reason",
                                 "state", "round", "created_by", "created_at", "opened_at", "closed_at",
-                                "published_at"],
+                                "published_at", "place"],
                        [(vote_id, title, year, seats, None, "enrolled", "1/2", "secret", "0", "majority", False,
                          False, "", "open", 1, staff_id, opened - timedelta(days=10), opened, closed,
-                         closed + timedelta(hours=1) if closed else None)])
+                         closed + timedelta(hours=1) if closed else None, place)])
         await w.insert("candidate", ["id", "vote", "topic", "title", "description", "cost", "support",
                                      "responsible_unit", "position"], cand_rows)
         await w.insert("roll_entry", ["vote", "user", "weight_cents"], [(vote_id, u, c) for u, c in roll])
@@ -265,16 +270,39 @@ async def write_vote(w: BulkWriter, rng: random.Random, vote_id: int, title: str
 # ---------------------------------------------------------------- entry point
 
 
-async def generate(count: int, seed: int = 20261125) -> str:
-    """Generate ``count`` topics (and the people and votes around them). Prints nothing;
-    returns a line with what was made and how long it took."""
+async def scale_places(communities: int) -> dict:
+    """The communities the generated topics are spread across, with their grids: 1 is the demo
+    community 幸福里社区 alone (as before); more adds the demo street's other communities and
+    then generated ones, COMMUNITIES_PER_STREET to a generated street, all in the demo district.
+    Returns {"communities": [ids], "grids": [ids], "community_of": {grid: community}}."""
+    from consult.accounts.demo import load_base_places
+    from consult.places.commands import find_or_create
+
+    base = await load_base_places()
+    found = [(base["community"], base["grids"])]
+    found += [(c["id"], c["grids"]) for c in base["communities"].values()]
+    found = found[:communities]
+    for n in range(len(found) + 1, communities + 1):
+        street_no = (n - 4) // COMMUNITIES_PER_STREET + 1
+        street = await find_or_create(None, base["district"], STREET_NAME.format(n=street_no), "street")
+        community = await find_or_create(None, street, COMMUNITY_NAME.format(n=n), "community")
+        found.append((community, [await find_or_create(None, community, name, "grid", 300 + 40 * i)
+                                  for i, name in enumerate(GRID_NAMES)]))
+    return {"communities": [c for c, _ in found], "grids": [g for _, grids in found for g in grids],
+            "community_of": {g: c for c, grids in found for g in grids}, "district": base["district"]}
+
+
+async def generate(count: int, seed: int = 20261125, communities: int = 1) -> str:
+    """Generate ``count`` topics (and the people and votes around them), spread across
+    ``communities`` communities (`scale_places`). Prints nothing; returns a line with what
+    was made and how long it took."""
     from consult.accounts import passwords
-    from consult.accounts.demo import DEMO_PASSWORD, load_base_places
+    from consult.accounts.demo import DEMO_PASSWORD
 
     started = time.perf_counter()
     if count <= 0:
         return ""
-    places = await load_base_places()
+    places = await scale_places(max(1, communities))
     rng = random.Random(seed)
     async with BulkWriter() as w:
         made_before = int(await w.fetchval(
@@ -284,18 +312,19 @@ async def generate(count: int, seed: int = 20261125) -> str:
             return f"Scale data: {made_before} generated topics already present (asked for {count}); nothing added."
         password_hash = passwords.hash_password(DEMO_PASSWORD)  # ONE hash for every generated account
         residents = await ensure_accounts(w, RESIDENT_PREFIX, max(300, count // 4), ["resident"], places["grids"],
-                                          password_hash, rng, party_share=0.08)
+                                          password_hash, rng, party_share=0.08, community_of=places["community_of"])
         reps = await ensure_accounts(w, REP_PREFIX, REPRESENTATIVES, ["representative"], places["grids"],
-                                     password_hash, rng)
+                                     password_hash, rng, community_of=places["community_of"])
         staff = await w.fetchval("SELECT id FROM account WHERE username = $1", "demo_staff")
         votes_wanted = await _votes_wanted(w)
         gen = await _write_topics(w, rng, residents, reps, staff, votes_wanted, made_before, count)
-        ballots = await _write_scale_votes(w, rng, gen, reps, staff, votes_wanted)
+        ballots = await _write_scale_votes(w, rng, gen, reps, staff, votes_wanted, places["district"])
         topics_now = int(await w.fetchval("SELECT COUNT(*) FROM topic"))
         comments_now = int(await w.fetchval("SELECT COUNT(*) FROM topic_comment"))
     seconds = time.perf_counter() - started
     return (f"Scale data: {count - made_before} topics generated ({topics_now} topics, {comments_now} comments in "
-            f"total), {len(residents)} generated residents, {len(reps)} representatives, {len(votes_wanted)} votes "
+            f"total) in {len(places['communities'])} communities, {len(residents)} generated residents, "
+            f"{len(reps)} representatives, {len(votes_wanted)} votes "
             f"with {ballots} ballots, in {seconds:.1f} s.")
 
 
@@ -334,8 +363,10 @@ async def _write_topics(w: BulkWriter, rng: random.Random, residents, reps, staf
     return gen
 
 
-async def _write_scale_votes(w: BulkWriter, rng: random.Random, gen: TopicGen, reps, staff, votes_wanted) -> int:
-    """The scale votes with the topics linked to them as candidates; returns the ballot count."""
+async def _write_scale_votes(w: BulkWriter, rng: random.Random, gen: TopicGen, reps, staff, votes_wanted,
+                             place: int) -> int:
+    """The scale votes (at the district: their candidates come from every community) with
+    the topics linked to them as candidates; returns the ballot count."""
     roll = [(r["id"], rng.choice((100, 100, 100, 150, 200, 250, 300))) for r in reps]
     ballots = 0
     for vote_id, title, year, state in votes_wanted:
@@ -351,7 +382,7 @@ async def _write_scale_votes(w: BulkWriter, rng: random.Random, gen: TopicGen, r
                           "unit": rng.choice(UNITS), "support": rng.randint(0, 40)})
         seats = max(1, sum(1 for c in cands if c.get("favoured"))) if state == "published" else 3
         ballots += await write_vote(w, rng, vote_id, title, year, state, seats, cands, roll, set(),
-                                    turnout=0.92 if state == "published" else 0.5, staff_id=staff)
+                                    turnout=0.92 if state == "published" else 0.5, staff_id=staff, place=place)
     return ballots
 
 
@@ -367,12 +398,13 @@ async def bench_vote(representatives: int, title: str, candidates: int = 8, seat
     rng = random.Random(7)
     async with BulkWriter() as w:
         reps = await ensure_accounts(w, prefix, representatives, ["representative"], places["grids"],
-                                     passwords.hash_password(DEMO_PASSWORD), rng)
+                                     passwords.hash_password(DEMO_PASSWORD), rng,
+                                     community_of={g: places["community"] for g in places["grids"]})
         vote_id = await w.next_id("vote")
         first_candidate = await w.next_id("candidate")
         cands = [{"title": f"基准测试候选项目 {n}", "cost": 10000 * n} for n in range(1, candidates + 1)]
         await write_vote(w, rng, vote_id, title, 2026, "open", seats, cands, [(r["id"], 100) for r in reps],
-                         set(), turnout=0.0, staff_id=None)
+                         set(), turnout=0.0, staff_id=None, place=places["community"])
     return {"vote": vote_id, "usernames": [f"{prefix}{n:05d}" for n in range(1, representatives + 1)],
             "candidates": list(range(first_candidate, first_candidate + candidates))}
 
@@ -381,6 +413,9 @@ async def _main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Generate scale data for load tests into DATABASE_URL "
                                                  "(load the demo community first: consult demo).")
     parser.add_argument("--scale", type=int, required=True, help="generate N topics with their discussions")
+    parser.add_argument("--communities", type=int, default=1,
+                        help="spread them across M communities (1: the demo community; more: the demo street's "
+                             f"three, then generated ones, {COMMUNITIES_PER_STREET} to a street)")
     args = parser.parse_args(argv)
     settings = load_settings()
     db.use_database(settings.database_url)
@@ -389,7 +424,7 @@ async def _main(argv: list[str] | None = None) -> None:
     sealing.configure(settings.secret_key)  # the open vote's ballots are sealed
     await db.prepare_engine()
     try:
-        print(await generate(args.scale))
+        print(await generate(args.scale, communities=args.communities))
     finally:
         await db.close_engine()
 

@@ -11,6 +11,11 @@ BUSY_EVERY = 1000  # every 1000th topic gets exactly BUSY_COMMENTS comments
 BUSY_COMMENTS = 100
 CHUNK_TOPICS = 2000
 VOTE_TITLE = "规模测试 {year} 年度民生实事项目代表票决"
+# --communities M: past the demo street's three communities, generated ones in generated streets
+COMMUNITIES_PER_STREET = 10
+STREET_NAME = "规模测试第{n}街道"
+COMMUNITY_NAME = "规模测试第{n}社区"
+GRID_NAMES = ["第一网格", "第二网格", "第三网格", "第四网格"]
 
 # state -> share of topics (sums to 1)
 STATE_SHARES = [

@@ -47,7 +47,11 @@ def build_parser() -> Parser:
 
     sub.add_parser("migrate", help="apply database migrations")
 
-    sub.add_parser("demo", help="load the demo community (idempotent; load-test data: bench/scale.py)")
+    demo = sub.add_parser("demo", help="load the demo places, people, topics and votes (idempotent)")
+    demo.add_argument("--scale", type=int, default=0, metavar="N",
+                      help="then generate N load-test topics with their people and votes (bench/scale.py)")
+    demo.add_argument("--communities", type=int, default=1, metavar="M",
+                      help="spread the generated topics across M communities (with --scale)")
 
     user = sub.add_parser("user", help="manage users")
     user_sub = user.add_subparsers(dest="user_command", required=True, parser_class=Parser)
@@ -170,12 +174,36 @@ def cmd_demo(args) -> int:
         from consult.demo import load_demo
 
         print(await load_demo())
+        if args.scale > 0:
+            print(await _scale_data(settings, args.scale, args.communities))
         from consult import db
 
         await db.close_engine()
 
+    if args.scale > 0 and _bench_dir() is None:
+        print("consult: --scale needs the bench/ folder of a source checkout (bench/scale.py)", file=sys.stderr)
+        return USAGE_EXIT
+    if args.communities < 1:
+        print("consult: --communities must be at least 1", file=sys.stderr)
+        return USAGE_EXIT
     asyncio.run(run())
     return 0
+
+
+def _bench_dir():
+    """The source checkout's bench/ folder (the load-test data generator), or None."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "bench"
+    return folder if (folder / "scale.py").is_file() else None
+
+
+async def _scale_data(settings, topics: int, communities: int) -> str:
+    """bench/scale.py's generator, run in this process (after the demo)."""
+    sys.path.insert(0, str(_bench_dir()))
+    import scale  # bench/scale.py (the open scale vote's ballots are sealed: _prepare configured sealing)
+
+    return await scale.generate(topics, communities=communities)
 
 
 def cmd_user_add(args) -> int:

@@ -286,9 +286,10 @@ async def merge_targets(topic: dict) -> list[dict]:
 
 async def annual_vote_projects() -> list[dict]:
     """Projects on the ``annual_vote`` route still in state ``project``: the vote's candidates.
-    ``title`` is the project sheet's title; ``support`` = seconds + support stances."""
+    ``title`` is the project sheet's title; ``support`` = seconds + support stances; ``grid``
+    the topic's grid (a vote takes the projects at or below its place)."""
     rows = await Topic.raw(
-        "SELECT t.id, p.title, p.scope, p.estimated_cost, p.responsible_unit, "
+        "SELECT t.id, t.grid, p.title, p.scope, p.estimated_cost, p.responsible_unit, "
         "(SELECT COUNT(*) FROM topic_second s WHERE s.topic = t.id) "
         "+ (SELECT COUNT(*) FROM topic_stance st WHERE st.topic = t.id AND st.value = {}) AS support "
         "FROM topic t JOIN project_sheet p ON p.topic = t.id "
@@ -298,7 +299,7 @@ async def annual_vote_projects() -> list[dict]:
     return [
         {
             "id": r["id"], "title": r["title"], "scope": r["scope"], "estimated_cost": int(r["estimated_cost"]),
-            "support": int(r["support"]), "responsible_unit": r["responsible_unit"],
+            "support": int(r["support"]), "responsible_unit": r["responsible_unit"], "grid": r["grid"],
         }
         for r in rows
     ]

@@ -52,6 +52,9 @@ class VoteOut(msgspec.Struct):
     published_at: str | None
     url: str
     completion: str | None = None
+    # whose vote it is: the place (district, street or community; None: the whole install)
+    place_id: int | None = None
+    place: str = ""
 
 
 class RollEntryOut(msgspec.Struct):
@@ -169,6 +172,7 @@ def _vote_out(v: dict) -> dict:
         "public_weight": v["public_weight"], "tie_break_support": v["tie_break_support"],
         "opened_at": _iso(v["opened_at"]), "closed_at": _iso(v["closed_at"]),
         "published_at": _iso(v["published_at"]), "url": url("votes:detail", vote_id=v["id"]), "completion": v["completion"],
+        "place_id": v["place"], "place": v["place_info"]["chain"],
     }
 
 

@@ -26,8 +26,8 @@ from consult.messages import N_, NotFound, Refusal
 from consult.notifications.domain import Kind as NoticeKind
 from consult.notifications.services import notify
 from consult.numbers import cents_text, to_cents
-from consult.places import queries as places
 from consult.topics.commands import apply_vote_outcome
+from consult.topics.queries import annual_vote_projects
 import consult.voting.counting as counting
 import consult.voting.ballots as ballots
 from consult.voting.domain import check_weight_classes, new_nonce, parse_roll_csv, receipt_code, validate_ballot
@@ -53,6 +53,7 @@ from consult.voting.queries import (
     turnout,
     vote_row,
 )
+from consult.voting.places import PLACE_HAS_OTHERS, PROJECT_ELSEWHERE, chosen_place, place_of, projects_under, roles_for
 from consult.voting.record import VOTER_NAME, record_bytes, sha256_hex
 from consult.voting.tables import Ballot, Candidate, Participation, Review, RollEntry, Vote
 
@@ -68,36 +69,67 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _check(vote: dict, action: str, actor: Viewer) -> VoteState:
-    return next_state(vote["state"], action, actor.roles)
+async def _check(vote: dict, action: str, actor: Viewer) -> VoteState:
+    """The state after ``action``, for the roles of the actor that reach the vote's place."""
+    return next_state(vote["state"], action, await roles_for(actor, vote, action))
 
 
-# ---------------------------------------------------------------- settings, candidates, roll
+async def _settings_and_place(actor: Viewer, form: dict, current: int | None = None) -> tuple[dict, int | None]:
+    """The checked settings and the chosen place (``current`` when the form has no place
+    field), every bad field reported at once."""
+    errors: dict = {}
+    values: dict = {}
+    try:
+        values = settings_values(form)
+    except VoteRuleError as exc:
+        errors.update(exc.field_errors)
+    place, error = (current, None) if current is not None and form.get("place") is None else \
+        await chosen_place(actor, form.get("place"))
+    if error is not None:
+        errors["place"] = error
+    if errors:
+        raise VoteRuleError("invalid_settings", errors=errors)
+    return values, place
+
+
+async def _refuse_candidates_outside(vote_id: int, place: int | None) -> None:
+    """A new place must hold every project already a candidate (field error otherwise).
+    A draft's project candidates are still projects on the annual-vote route."""
+    topics = {c["topic"] for c in await candidates_of(vote_id) if c["topic"] is not None}
+    if not topics:
+        return
+    projects = [p for p in await annual_vote_projects() if p["id"] in topics]
+    if len(await projects_under((await place_of(place))["path"], projects)) < len(projects):
+        raise VoteRuleError("invalid_settings", errors={"place": (PLACE_HAS_OTHERS, {})})
 
 
 async def create_vote(actor: Viewer, form: dict) -> int:
-    values = settings_values(form)
+    """A draft vote at the place chosen among those the actor serves as staff."""
+    if not actor.has(*ACTION_ROLES[Action.edit]):
+        raise VoteRuleError("role_not_allowed", action=Action.edit.value)
     async with db.transaction():
-        if not actor.has(*ACTION_ROLES[Action.edit]):
-            raise VoteRuleError("role_not_allowed", action=Action.edit.value)
-        vote = Vote(**values, state=VoteState.draft.value, created_by=actor.id)
+        values, place = await _settings_and_place(actor, form)
+        vote = Vote(**values, place=place, state=VoteState.draft.value, created_by=actor.id)
         await vote.save()
-        await audit.record(actor.id, "vote.created", "vote", vote.id, **{k: v for k, v in values.items()})
+        await audit.record(actor.id, "vote.created", "vote", vote.id, place=place, **values)
     return vote.id
 
 
 async def update_settings(actor: Viewer, vote_id: int, form: dict) -> None:
-    values = settings_values(form)
     async with db.transaction():
-        await _editable(actor, vote_id)
-        await Vote.update({getattr(Vote, k): v for k, v in values.items()}).where(Vote.id == vote_id)
-        await audit.record(actor.id, "vote.settings_changed", "vote", vote_id, **values)
+        vote = await _editable(actor, vote_id)
+        values, place = await _settings_and_place(actor, form, current=vote["place"])
+        if place != vote["place"]:
+            await _refuse_candidates_outside(vote_id, place)
+        await Vote.update({**{getattr(Vote, k): v for k, v in values.items()}, Vote.place: place}).where(
+            Vote.id == vote_id)
+        await audit.record(actor.id, "vote.settings_changed", "vote", vote_id, place=place, **values)
 
 
 async def _editable(actor: Viewer, vote_id: int) -> dict:
     """The vote row, locked, when its settings, candidates and roll may still change."""
     vote = await vote_row(vote_id, "UPDATE")
-    _check(vote, Action.edit, actor)
+    await _check(vote, Action.edit, actor)
     if is_fixed(vote["round"]):
         raise Refusal(RUNOFF_FIXED)
     return vote
@@ -109,8 +141,7 @@ async def delete_draft(actor: Viewer, vote_id: int) -> str:
     says so plainly should that ever change); the audit entry keeps what was deleted."""
     async with db.transaction():
         vote = await vote_row(vote_id, "UPDATE")
-        _check(vote, Action.delete, actor)
-        await check_place(actor, vote, Action.delete)
+        await _check(vote, Action.delete, actor)  # the state, and a role that reaches the vote's place
         cast = await Participation.count().where(Participation.vote == vote_id)
         cast += await Ballot.count().where(Ballot.vote == vote_id)
         if cast:
@@ -124,15 +155,6 @@ async def delete_draft(actor: Viewer, vote_id: int) -> str:
         await audit.record(actor.id, "vote.deleted", "vote", vote_id, title=vote["title"], year=vote["year"],
                            candidates=[c["title"] for c in candidates], roll=roll)
     return vote["title"]
-
-
-async def check_place(actor: Viewer, vote: dict, action: Action) -> None:
-    """A vote of a place (``vote.place``) is managed by staff whose role reaches that place."""
-    if vote.get("place") is None:
-        return
-    path = (await places.tree()).path_of(vote["place"])
-    if not actor.has_at(path, *ACTION_ROLES[action]):
-        raise VoteRuleError("not_your_place", action=action.value)
 
 
 async def _next_position(vote_id: int) -> int:
@@ -153,13 +175,14 @@ async def add_candidate(actor: Viewer, vote_id: int, form: dict) -> int:
 async def add_project_candidates(actor: Viewer, vote_id: int, topic_ids: list[int]) -> int:
     """Add the chosen annual_vote projects as candidates; returns how many were added."""
     async with db.transaction():
-        await _editable(actor, vote_id)
+        vote = await _editable(actor, vote_id)
         busy = await topics_on_other_ballots(vote_id, lock_topics=topic_ids)
         for topic_id in topic_ids:
             if topic_id in busy:
                 raise Refusal(ON_ANOTHER_BALLOT, status_code=409, topic_id=topic_id, **busy[topic_id])
-        projects = await available_projects(vote_id)
-        by_id = {p["id"]: p for p in projects}
+        place = await place_of(vote["place"])
+        await _refuse_projects_elsewhere(topic_ids, place)
+        by_id = {p["id"]: p for p in await available_projects(vote_id, place["path"])}
         added = 0
         position = await _next_position(vote_id)
         for topic_id in topic_ids:
@@ -182,6 +205,15 @@ async def add_project_candidates(actor: Viewer, vote_id: int, topic_ids: list[in
             added += 1
             await audit.record(actor.id, "vote.candidate_added", "vote", vote_id, topic=p["id"], title=p["title"])
     return added
+
+
+async def _refuse_projects_elsewhere(topic_ids: list[int], place: dict) -> None:
+    """Only projects at or below the vote's place (an unknown id is dropped, as before)."""
+    everywhere = {p["id"]: p for p in await annual_vote_projects() if p["id"] in set(topic_ids)}
+    inside = {p["id"] for p in await projects_under(place["path"], list(everywhere.values()))}
+    for topic_id in topic_ids:
+        if topic_id in everywhere and topic_id not in inside:
+            raise Refusal(PROJECT_ELSEWHERE, status_code=403, topic_id=topic_id, place=place["name"] or "-")
 
 
 async def remove_candidate(actor: Viewer, vote_id: int, candidate_id: int) -> None:
@@ -257,7 +289,7 @@ async def _notify_roll(vote: dict, kind: str, message: str, actor_id: int | None
 async def open_vote(actor: Viewer, vote_id: int) -> None:
     async with db.transaction():
         vote = await vote_row(vote_id, "UPDATE")
-        new_state = _check(vote, Action.open, actor)
+        new_state = await _check(vote, Action.open, actor)
         n = await Candidate.count().where(Candidate.vote == vote_id)
         if n == 0:
             raise Refusal(N_("Add candidates before opening the vote."))
@@ -280,7 +312,7 @@ async def open_vote(actor: Viewer, vote_id: int) -> None:
 async def close_vote(actor: Viewer, vote_id: int) -> None:
     async with db.transaction():
         vote = await vote_row(vote_id, "UPDATE")
-        new_state = _check(vote, Action.close, actor)
+        new_state = await _check(vote, Action.close, actor)
         await Vote.update({Vote.state: new_state.value, Vote.closed_at: now()}).where(Vote.id == vote_id)
         await audit.record(actor.id, "vote.closed", "vote", vote_id, **await turnout(vote_id))
         # Unsealed, shuffled, written anew (consult.voting.ballots); the audit says how many, nothing more.
@@ -294,7 +326,7 @@ async def publish_vote(actor: Viewer, vote_id: int) -> counting.CountResult:
     -> not_elected; tied candidates wait for the runoff) in the same transaction."""
     async with db.transaction():
         vote = await vote_row(vote_id, "UPDATE")
-        new_state = _check(vote, Action.publish, actor)
+        new_state = await _check(vote, Action.publish, actor)
         data, result = await count_vote(vote)  # read in this transaction: what is sealed is what was counted
         await Vote.update({Vote.state: new_state.value, Vote.published_at: now()}).where(Vote.id == vote_id)
         topic_of = {str(c["id"]): c["topic"] for c in await candidates_of(vote_id)}
@@ -334,7 +366,7 @@ async def start_runoff(actor: Viewer, vote_id: int) -> int:
     """A new round limited to the tied candidates, for the seats (and budget) left, same roll and rules."""
     async with db.transaction():
         vote = await vote_row(vote_id, "UPDATE")
-        if not actor.has(*ACTION_ROLES[Action.open]):
+        if not (await roles_for(actor, vote, Action.open)) & ACTION_ROLES[Action.open]:
             raise VoteRuleError("role_not_allowed", action=Action.open.value)
         if vote["state"] != VoteState.published:
             raise Refusal(N_("A runoff can be started only after the result is published."))
@@ -348,7 +380,7 @@ async def start_runoff(actor: Viewer, vote_id: int) -> int:
         runoff = Vote(
             **values, seats=result.runoff_seats, budget=result.budget_left, equal_number=True,
             equal_number_reason=vote["equal_number_reason"], state=VoteState.draft.value,
-            round=vote["round"] + 1, parent=vote_id, created_by=actor.id,
+            round=vote["round"] + 1, parent=vote_id, created_by=actor.id, place=vote["place"],
         )
         await runoff.save()
         tied = set(result.tied)

@@ -4,7 +4,10 @@
   weight 1 and rep_wu, rep_zheng, rep_feng of weight 2, so the secret ballots can be published in full);
 - the 2026 annual vote, open, with the projects on the annual-vote route as candidates
   when the topics feature offers them (else three direct candidates); demo_rep has not
-  voted yet, so it can be tried.
+  voted yet, so it can be tried. Both belong to 幸福里社区 (its residents' council);
+- the 2026 vote of the street 朝阳街道 (issue 13), open, run by chaoyang_staff, whose
+  candidates are the annual-vote projects of 和顺社区 and 新风社区 (consult.topics.demo_communities)
+  and whose roll holds representatives of all three communities.
 
 Idempotent: a vote is looked up by (title, year) and left alone when it exists.
 The published vote uses direct candidates only, so it never moves the topics demo's projects.
@@ -43,6 +46,10 @@ PUBLISHED_BALLOTS = [
     ("rep_zheng", {1: "approve", 2: "approve", 3: "approve", 0: "abstain"}),
     ("rep_feng", {0: "approve", 3: "approve", 2: "abstain"}),
 ]
+STREET_TITLE = "2026 年度朝阳街道民生实事项目代表票决"
+STREET_ROLL = [("demo_rep", "1"), ("demo_rep2", "1"), ("rep_wu", "1"), ("heshun_rep", "1"), ("xinfeng_rep", "1"),
+               ("rep_zheng", "1")]
+STREET_FALLBACK = [("街道主干道人行道修缮", "修缮朝阳街道主干道破损人行道约800米。", 300000, 12)]
 OPEN_CANDIDATES = [
     ("楼道照明与监控补盲", "为 12 个楼道更换感应灯并补装监控。", 150000, 24),
     ("儿童游乐场翻新", "更换中心花园儿童游乐设施，铺设防摔地垫。", 260000, 39),
@@ -81,7 +88,8 @@ def _settings(title: str, year: int, seats: int, budget: int | None) -> dict:
 
 async def _set_up(staff, title: str, year: int, seats: int, budget: int | None, candidates: list[tuple]) -> int:
     vote_id = await commands.create_vote(staff, _settings(title, year, seats, budget))
-    projects = await queries.available_projects(vote_id) if year == 2026 else None
+    path = (await queries.get_vote(vote_id, staff))["place_info"]["path"]
+    projects = await queries.available_projects(vote_id, path) if year == 2026 else None
     if projects:
         await commands.add_project_candidates(staff, vote_id, [p["id"] for p in projects])
     if not projects or len(projects) < seats + 1:
@@ -89,6 +97,28 @@ async def _set_up(staff, title: str, year: int, seats: int, budget: int | None, 
             await commands.add_candidate(staff, vote_id, {"title": name, "description": description,
                                                           "cost": str(cost), "support": str(support)})
     await commands.import_roll_csv(staff, vote_id, "\n".join(f"{u},{w}" for u, w in ROLL))
+    return vote_id
+
+
+async def _street_vote() -> int:
+    """The street's open vote, with candidates from two of its communities."""
+    from consult.topics import demo_communities
+
+    await demo_communities.load()  # its staff, representatives and projects (idempotent)
+    places = await load_base_places()
+    staff = await _viewer("chaoyang_staff")
+    vote_id = await commands.create_vote(staff, {**_settings(STREET_TITLE, 2026, 2, 800000),
+                                                 "place": str(places["street"])})
+    path = (await queries.get_vote(vote_id, staff))["place_info"]["path"]
+    grids = {g for c in places["communities"].values() for g in c["grids"]}  # 和顺社区, 新风社区
+    projects = [p["id"] for p in await queries.available_projects(vote_id, path) if p["grid"] in grids]
+    await commands.add_project_candidates(staff, vote_id, projects)
+    if len(projects) < 3:
+        for name, description, cost, support in STREET_FALLBACK:
+            await commands.add_candidate(staff, vote_id, {"title": name, "description": description,
+                                                          "cost": str(cost), "support": str(support)})
+    await commands.import_roll_csv(staff, vote_id, "\n".join(f"{u},{w}" for u, w in STREET_ROLL))
+    await commands.open_vote(staff, vote_id)
     return vote_id
 
 
@@ -115,6 +145,9 @@ async def load(scale: int = 0) -> str:
         vote_id = await _set_up(staff, OPEN_TITLE, 2026, 2, 400000, OPEN_CANDIDATES)
         await commands.open_vote(staff, vote_id)
         lines.append(f"open vote {vote_id}")
+    if await _existing(STREET_TITLE, 2026) is None:
+        lines.append(f"street vote {await _street_vote()}")
     if not lines:
         return ""
-    return "Demo votes: " + ", ".join(lines) + " (representatives demo_rep, demo_rep2, demo_rep3, rep_wu, rep_zheng, rep_feng)."
+    return ("Demo votes: " + ", ".join(lines) + " (representatives demo_rep, demo_rep2, demo_rep3, rep_wu, rep_zheng, "
+            "rep_feng; the street's vote also heshun_rep, xinfeng_rep).")

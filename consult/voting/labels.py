@@ -75,3 +75,11 @@ RATING_LABELS = {
     "dissatisfied": N_("Dissatisfied"),
 }
 RATINGS = tuple(RATING_LABELS)
+
+# Whose vote it is, by the kind of its place (SPEC §3; issue 13): the body that votes.
+BODY_LABELS = {
+    "district": N_("{place} people's congress"),
+    "street": N_("{place} representatives' meeting"),
+    "community": N_("{place} residents' council"),
+    "": N_("The whole install"),  # a vote from before places were a tree, with no place
+}

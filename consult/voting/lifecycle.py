@@ -94,6 +94,7 @@ ACTION_ROLES: dict[Action, frozenset[str]] = {
 MESSAGES: dict[str, str] = {
     "action_not_allowed": N_("You cannot {action} this vote while it is {state}."),
     "role_not_allowed": N_("Your role does not allow you to {action} this vote."),
+    "not_here": N_("Your role does not reach {place}, the place this vote belongs to, so you may not {action} it."),
     "invalid_settings": N_("Please correct the highlighted fields."),
     "invalid_weight": N_("A weight is a positive number up to 9999.99 with at most 2 decimals."),
     "invalid_roll_csv": N_("Nothing was imported: lines with problems: {count}."),
@@ -127,7 +128,6 @@ MESSAGES: dict[str, str] = {
         "Remove them from the roll, or have an administrator take away their staff role first."
     ),
     "has_ballots": N_("Ballots have been cast in this vote: it cannot be deleted."),
-    "not_your_place": N_("This vote belongs to a place your staff role does not reach: you cannot {action} it."),
     "manager_cannot_cast": N_(
         "You hold a staff or administrator role: the people who manage votes cannot cast a ballot."
     ),
@@ -135,7 +135,7 @@ MESSAGES: dict[str, str] = {
 
 
 # The HTTP status of a refusal by code; any other code is a bad request (400).
-_STATUS = {"role_not_allowed": 403, "not_your_place": 403, "has_ballots": 409, "action_not_allowed": 409, "small_weight_class": 409, "manager_on_roll": 409,
+_STATUS = {"role_not_allowed": 403, "not_here": 403, "has_ballots": 409, "action_not_allowed": 409, "small_weight_class": 409, "manager_on_roll": 409,
            "manager_cannot_cast": 403}
 
 

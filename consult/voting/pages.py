@@ -17,6 +17,7 @@ from consult.voting.domain import normalise_receipt, validate_ballot
 from consult.voting.lifecycle import ACTION_ROLES, Action, Choice, VoteRuleError, VoteState, casting_open
 from consult.voting.presentation import ReceiptBoard, ResultCard, labels, rules_in_words
 from consult.voting.record import RECORD_ALTERED, RecordAltered, published_record
+from consult.voting.places import manages
 from consult.web.errors import refusal_text
 from consult.web.forms import form_data
 from consult.web.fragments import cached_block
@@ -58,6 +59,7 @@ async def _detail_context(request: Request, vote_id: int) -> dict:
         "casting_open": casting_open(vote["state"]),
         "runoff": shared["runoff"], "published": False, "elected": [], "reviews": shared["reviews"],
         "parent": shared["parent"], "roll": shared["roll"], "altered": None,
+        "place": shared["place"], "manages": manages(viewer, shared["place"]),
     }
     if vote["state"] == VoteState.published:
         record = await published_record(vote)

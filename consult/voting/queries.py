@@ -41,6 +41,8 @@ from consult.voting.lifecycle import (
     next_state,
 )
 from consult.voting.labels import RATINGS
+from consult.voting.places import manages, place_in, place_of, projects_under, roles_for
+from consult.places.queries import tree
 from consult.voting.tables import Ballot, Candidate, Participation, Review, RollEntry, Vote
 
 ALREADY_CAST = N_("You have already cast your ballot in this vote. A cast ballot is final.")
@@ -74,15 +76,26 @@ async def vote_row(vote_id: int, lock: str | None = None) -> dict:
 
 
 async def get_vote(vote_id: int, viewer: Viewer | None = None) -> dict:
-    """A vote as the viewer may see it: drafts only for staff."""
+    """A vote as the viewer may see it (drafts only for the staff of its place), with
+    ``place_info`` (consult.voting.places.place_in)."""
     vote = await vote_row(vote_id)
-    _refuse_hidden(vote, viewer)
+    vote["place_info"] = await place_of(vote["place"])
+    _refuse_hidden(vote, viewer, vote["place_info"])
     return vote
 
 
-def _refuse_hidden(vote: dict, viewer: Viewer | None) -> None:
-    """A draft is seen by staff only (to anyone else there is no such vote)."""
-    if vote["state"] == VoteState.draft and not (viewer and viewer.has(*STAFF)):
+async def managed_vote(vote_id: int, viewer: Viewer, action: Action | str = Action.edit) -> dict:
+    """A vote for its staff pages, with ``place_info``: 403 ("not here") for the staff of
+    another place, a draft included (the draft's public page stays 404 to them)."""
+    vote = await vote_row(vote_id)
+    vote["place_info"] = await place_of(vote["place"])
+    await roles_for(viewer, vote, action)
+    return vote
+
+
+def _refuse_hidden(vote: dict, viewer: Viewer | None, place: dict) -> None:
+    """A draft is seen by the staff of its place only (to anyone else there is no such vote)."""
+    if vote["state"] == VoteState.draft and not (viewer and manages(viewer, place)):
         raise NotFound(NO_SUCH_VOTE)
 
 
@@ -95,7 +108,7 @@ async def vote_page(vote_id: int, viewer: Viewer) -> dict:
     Read once per content revision (the vote, candidate and review tables bump it) and
     shared: callers treat it as read-only. Drafts only for staff."""
     shared = await _PAGE_CACHE.get_or_load(at(await content_revision(), vote_id), lambda: _vote_page_shared(vote_id))
-    _refuse_hidden(shared["vote"], viewer)
+    _refuse_hidden(shared["vote"], viewer, shared["place"])
     return shared
 
 
@@ -103,6 +116,7 @@ async def _vote_page_shared(vote_id: int) -> dict:
     vote = await vote_row(vote_id)
     return {
         "vote": vote,
+        "place": await place_of(vote["place"]),
         # public from the moment the vote opens, and frozen since (opening bumps the revision)
         "roll": await roll_of(vote_id) if vote["state"] != VoteState.draft else [],
         "candidates": await candidates_of(vote_id),
@@ -112,11 +126,19 @@ async def _vote_page_shared(vote_id: int) -> dict:
     }
 
 
-async def list_votes(viewer: Viewer) -> list[dict]:
+async def list_votes(viewer: Viewer, managed_only: bool = False) -> list[dict]:
+    """The votes the viewer may see (drafts: only those of places they run votes at), each
+    with ``place_info`` and ``manages``; ``managed_only``: only the votes they may run."""
     query = Vote.select().order_by(Vote.year, ascending=False).order_by(Vote.id, ascending=False)
     if not viewer.has(*STAFF):
         query = query.where(Vote.state != VoteState.draft)
-    votes = await query
+    t = await tree()
+    votes = []
+    for v in await query:
+        v["place_info"] = place_in(t, v["place"])
+        v["manages"] = manages(viewer, v["place_info"])
+        if v["manages"] or not (managed_only or v["state"] == VoteState.draft):
+            votes.append(v)
     on_roll: set[int] = set()
     cast: set[int] = set()
     if viewer.signed_in and votes:
@@ -236,12 +258,13 @@ async def runoff_of(vote_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
-async def available_projects(vote_id: int) -> list[dict]:
-    """Projects on the annual_vote route not yet candidates of this vote, nor of another
-    vote whose result is not published (a project is on one ballot at a time)."""
+async def available_projects(vote_id: int, path: str) -> list[dict]:
+    """Projects on the annual_vote route at or below ``path`` (the vote's place) not yet
+    candidates of this vote, nor of another vote whose result is not published (a project
+    is on one ballot at a time)."""
     taken = {c["topic"] for c in await candidates_of(vote_id) if c["topic"] is not None}
     taken |= set(await topics_on_other_ballots(vote_id))
-    return [p for p in await annual_vote_projects() if p["id"] not in taken]
+    return [p for p in await projects_under(path, await annual_vote_projects()) if p["id"] not in taken]
 
 
 async def topics_on_other_ballots(vote_id: int, lock_topics: list[int] | None = None) -> dict[int, dict]:

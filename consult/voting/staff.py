@@ -29,6 +29,7 @@ from consult.fields import row_id
 from consult.messages import N_
 from consult.numbers import cents_text
 from consult.voting.forms import is_ticked
+from consult.voting.places import place_choices, roles_for
 from consult.voting.presentation import labels
 from consult.web.errors import refusal_text
 from consult.web.forms import confirmed, field_errors, form_data
@@ -58,12 +59,13 @@ def _vote_form(vote: dict | None) -> dict:
 
         return {"title": "", "year": str(date.today().year), "seats": "3", "budget": "", "basis": "enrolled",
                 "threshold": "1/2", "secrecy": "secret", "public_weight": "0", "rule": "majority", "completion": "",
-                "equal_number": False, "equal_number_reason": "", "tie_break_support": False}
+                "equal_number": False, "equal_number_reason": "", "tie_break_support": False, "place": ""}
     form = {k: ("" if vote[k] is None else str(vote[k])) for k in
             ("title", "year", "seats", "budget", "basis", "threshold", "secrecy", "public_weight", "rule",
              "completion", "equal_number_reason")}
     form["equal_number"] = vote["equal_number"]
     form["tie_break_support"] = vote["tie_break_support"]
+    form["place"] = "" if vote["place"] is None else str(vote["place"])
     return form
 
 
@@ -74,9 +76,18 @@ def _checkbox_form(form: dict) -> dict:
     return form
 
 
-def _option_lists() -> dict:
+def _body_of(place: dict) -> str:
+    """The body that votes at a place, in the reader's language ("幸福里社区居民议事会")."""
+    message, name = place["body"], place["name"]
+    return _(message, place=name)
+
+
+async def _option_lists(request: Request) -> dict:
+    """The settings form's choices; ``place_options``: the places the staff member serves
+    (widest first, so a new vote's place defaults to the widest)."""
     lab = labels()
     return {
+        "place_options": [(str(c["id"]), _body_of(c)) for c in await place_choices(viewer_of(request))],
         "basis_options": list(lab["basis"].items()),
         "secrecy_options": list(lab["secrecy"].items()),
         "rule_options": list(lab["rule"].items()),
@@ -87,8 +98,8 @@ def _option_lists() -> dict:
 @get("/staff/votes", name="votes:staff_list", guards=[requires(*STAFF)])
 async def staff_votes(request: Request) -> Template:
     return render(request, "voting/staff_list.html", {
-        "votes": await queries.list_votes(viewer_of(request)), "labels": labels(), "form": _vote_form(None),
-        "errors": {}, **_option_lists(),
+        "votes": await queries.list_votes(viewer_of(request), managed_only=True), "labels": labels(),
+        "form": _vote_form(None), "errors": {}, **await _option_lists(request),
     })
 
 
@@ -99,8 +110,8 @@ async def create_vote(request: Request) -> Any:
         vote_id = await commands.create_vote(viewer_of(request), form)
     except VoteRuleError as exc:
         return render(request, "voting/staff_list.html", {
-            "votes": await queries.list_votes(viewer_of(request)), "labels": labels(), "form": _checkbox_form(form),
-            "errors": _field_errors(exc), **_option_lists(),
+            "votes": await queries.list_votes(viewer_of(request), managed_only=True), "labels": labels(),
+            "form": _checkbox_form(form), "errors": _field_errors(exc), **await _option_lists(request),
         }, status_code=400)
     flash(request, _("The vote is created as a draft. Add candidates and the roll, then open it."))
     return redirect(_manage(vote_id))
@@ -108,8 +119,8 @@ async def create_vote(request: Request) -> Any:
 
 async def _manage_context(request: Request, vote_id: int, **extra) -> dict:
     viewer = viewer_of(request)
-    vote = await queries.get_vote(vote_id, viewer)
-    actions = allowed_actions(vote["state"], viewer.roles)
+    vote = await queries.managed_vote(vote_id, viewer)  # 403 for the staff of another place
+    actions = allowed_actions(vote["state"], viewer.roles_at(vote["place_info"]["path"]))
     roll = await queries.roll_of(vote_id)
     on_roll = {r["user_id"] for r in roll}
     ctx = {
@@ -119,7 +130,8 @@ async def _manage_context(request: Request, vote_id: int, **extra) -> dict:
         "roll": roll,
         "roll_weight": cents_text(sum(r["weight_cents"] for r in roll)),
         "representatives": [r for r in await queries.representatives() if r["id"] not in on_roll],
-        "projects": await queries.available_projects(vote_id) if vote["state"] == VoteState.draft else None,
+        "projects": await queries.available_projects(vote_id, vote["place_info"]["path"])
+        if vote["state"] == VoteState.draft else None,
         "warnings": [_(MESSAGES[code], **params) for code, params in await queries.vote_warnings(vote)],
         "min_weight_class": MIN_WEIGHT_CLASS,
         "editable": Action.edit in actions and not is_fixed(vote["round"]),
@@ -135,7 +147,7 @@ async def _manage_context(request: Request, vote_id: int, **extra) -> dict:
         "roll_errors": {},
         "csv_errors": [],
         "csv_text": "",
-        **_option_lists(),
+        **await _option_lists(request),
     }
     if vote["state"] == VoteState.published:
         _data, result = await queries.count_vote(vote)
@@ -261,7 +273,7 @@ CONFIRM_TEXT = {
 
 async def _confirm_page(request: Request, vote_id: int, step: str) -> Template:
     """The no-JS confirmation of an irreversible step: what becomes final, and a "Yes, ..." form."""
-    vote = await queries.get_vote(vote_id, viewer_of(request))
+    vote = await queries.managed_vote(vote_id, viewer_of(request), step)  # 403 for the staff of another place
     heading, yes, lines, warning = CONFIRM_TEXT[step]
     turnout = await queries.turnout(vote_id)
     return render(request, "confirm.html", {
@@ -314,8 +326,7 @@ async def confirm_delete(request: Request, vote_id: FromPath[int]) -> Template:
     """What deleting a draft takes with it; refused (as the POST would be) once it is not a draft."""
     viewer = viewer_of(request)
     vote = await queries.get_vote(vote_id, viewer)
-    next_state(vote["state"], Action.delete, viewer.roles)
-    await commands.check_place(viewer, vote, Action.delete)
+    next_state(vote["state"], Action.delete, await roles_for(viewer, vote, Action.delete))
     candidates, roll = await queries.candidates_of(vote_id), await queries.roll_of(vote_id)
     return render(request, "confirm.html", {
         "heading": _("Delete the draft vote “{title}”?", title=vote["title"]), "yes": _("Yes, delete the draft"),

@@ -147,7 +147,9 @@ def test_equal_shares_result_explains_each_project_on_a_phone(live_server, phone
     from consult.voting import commands as services  # commands, and the candidates_of they read with
     from tests.conftest import run, user_id
 
-    staff = Viewer(id=user_id(make_user("staff")), granted=frozenset({"staff"}))
+    from consult.accounts.services import load_viewer
+
+    staff = run(load_viewer(user_id(make_user("staff"))))  # staff of the community, where the vote is
     reps = [make_user("representative") for _ in range(3)]
     vote_id = run(services.create_vote(staff, {
         "title": "2026 年度民生实事项目（均等份额）", "year": "2026", "seats": "2", "budget": "600000",

@@ -21,9 +21,11 @@ def _user(community, role: str) -> int:
 
 
 def _viewer(uid: int, role: str):
-    from consult.accounts.domain import Viewer
+    from consult.accounts.services import load_viewer
 
-    return Viewer(id=uid, granted=frozenset({role}))
+    viewer = run(load_viewer(uid))  # the roles as granted, each at its place
+    assert role in viewer.granted
+    return viewer
 
 
 def _open_vote(community, reps: int = 3):  # a secret vote opens with weight classes of at least 3

@@ -175,7 +175,9 @@ def world(app, community):
     from consult.accounts.domain import Viewer
     from consult.voting import commands
 
-    staff = Viewer(id=_user(community, "staff", 0), granted=frozenset({"staff"}))
+    from consult.accounts.services import load_viewer
+
+    staff = run(load_viewer(_user(community, "staff", 0)))  # staff of the community, where the vote is
     vote_id = run(commands.create_vote(staff, {
         "title": "secrecy attack", "year": "2026", "seats": "2", "budget": "", "basis": "enrolled",
         "threshold": "1/2", "secrecy": "secret", "public_weight": "0", "rule": "majority"}))

@@ -163,7 +163,8 @@ def test_annual_vote_projects_lists_vote_route_projects_with_support(topics, mak
     rows = {r["id"]: r for r in run(queries.annual_vote_projects())}
     assert vote_route in rows and community_route not in rows
     assert rows[vote_route] == {"id": vote_route, "title": "Sheet title", "scope": "The whole north side.",
-                                "estimated_cost": 250000, "support": 2, "responsible_unit": "Street office"}
+                                "estimated_cost": 250000, "support": 2, "responsible_unit": "Street office",
+                                "grid": topics.community["grids"][0]}  # a vote takes the projects below its place
 
 
 def test_apply_vote_outcome_inside_the_callers_transaction(topics, make_user):

@@ -481,15 +481,16 @@ def test_tie_at_the_last_seat_is_shown_and_staff_start_a_runoff(staff, make_user
     assert visitor.get(f"/api/v1/votes/{runoff_id}/results").json()["elected"] == [runoff_ids[1]]
 
 
-def test_publish_moves_projects_through_the_topics_service(staff, make_user, new_client, monkeypatch):
+def test_publish_moves_projects_through_the_topics_service(staff, make_user, new_client, monkeypatch, community):
     calls = []
+    grid = community["grids"][0]  # the staff member's community: the vote's place
 
     async def annual_vote_projects():
         return [
             {"id": 9001, "title": "楼道照明改造", "scope": "全部楼道", "estimated_cost": 300, "support": 12,
-             "responsible_unit": "物业"},
+             "responsible_unit": "物业", "grid": grid},
             {"id": 9002, "title": "儿童游乐场翻新", "scope": "中心花园", "estimated_cost": 500, "support": 30,
-             "responsible_unit": "街道"},
+             "responsible_unit": "街道", "grid": grid},
         ]
 
     async def apply_vote_outcome(elected, not_elected, vote_id, actor_id):
@@ -615,6 +616,18 @@ def test_demo_votes_load_idempotently_with_a_published_result(app, community, ne
     rep = new_client()
     rep.login("demo_rep", password=demo.DEMO_PASSWORD)
     assert rep.get(f"/votes/{opened['id']}/ballot").status_code == 200
+    # The street's vote (issue 13): open, at the street, its candidates from two other communities.
+    from consult.voting.tables import Candidate
+
+    street = run(Vote.select().where(Vote.title == demo.STREET_TITLE).first())
+    assert street["state"] == "open" and street["place"] == community["street"]
+    topics = [c["topic"] for c in run(Candidate.select(Candidate.topic).where(Candidate.vote == street["id"]))]
+    grids = run(Vote.raw("SELECT grid FROM topic WHERE id IN (" + ", ".join(str(t) for t in topics) + ")"))
+    places_of = {name: set(c["grids"]) for name, c in community["communities"].items()}
+    assert {name for g in grids for name, ids in places_of.items() if g["grid"] in ids} == {"和顺社区", "新风社区"}
+    heshun = new_client()
+    heshun.login("heshun_rep", password=demo.DEMO_PASSWORD)
+    assert heshun.get(f"/votes/{street['id']}/ballot").status_code == 200
 
 
 def test_the_draft_manage_page_has_no_id_twice(staff, make_user):

@@ -102,3 +102,31 @@ def test_recount_checks_a_file_against_the_published_sha256_and_says_so_plainly(
     bad = consult(["recount", "changed.json", "--sha256", seal], tmp_path)
     assert bad.returncode == 1 and bad.stdout == ""
     assert "is NOT the published record" in bad.stderr and seal in bad.stderr and "Not recounted" in bad.stderr
+
+
+def test_demo_scale_spreads_the_generated_topics_across_communities(tmp_path):
+    """`consult demo --scale N --communities M` (issue 13 point 7): the demo street's three
+    communities, then generated ones in generated streets; every community gets topics, and
+    the generated accounts' roles are granted at their own community."""
+    import sqlite3
+
+    r = consult(["demo", "--scale", "120", "--communities", "5"], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "in 5 communities" in r.stdout
+    db = sqlite3.connect(tmp_path / "cli.sqlite")
+    per_community = dict(db.execute(
+        "SELECT c.name, COUNT(*) FROM topic t JOIN account a ON a.id = t.author "
+        "JOIN place g ON g.id = t.grid JOIN place c ON c.id = g.parent "
+        "WHERE a.username LIKE 'scale_res%' GROUP BY c.name").fetchall())
+    assert sum(per_community.values()) == 120
+    assert set(per_community) == {"幸福里社区", "和顺社区", "新风社区", "规模测试第4社区", "规模测试第5社区"}
+    assert all(n >= 10 for n in per_community.values()), per_community
+    streets = {name for (name,) in db.execute(
+        "SELECT s.name FROM place c JOIN place s ON s.id = c.parent WHERE c.kind = 'community'")}
+    assert streets == {"朝阳街道", "规模测试第1街道"}
+    unplaced = db.execute("SELECT COUNT(*) FROM user_role r JOIN account a ON a.id = r.\"user\" "
+                          "WHERE a.username LIKE 'scale_%' AND r.place IS NULL").fetchone()[0]
+    assert unplaced == 0
+    again = consult(["demo", "--scale", "120", "--communities", "5"], tmp_path)
+    assert again.returncode == 0 and "nothing added" in again.stdout
+    assert consult(["demo", "--scale", "10", "--communities", "0"], tmp_path).returncode == 2
