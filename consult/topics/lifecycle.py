@@ -12,15 +12,10 @@ the pages (to show buttons and forms) and the queries (their SQL state sets) all
   (second, comment, stance, flag, moderation, progress, supervision, rating) and in
   which states.
 
-A refused transition or activity raises one ``TransitionRefused`` (a ``Refusal``,
-409), whose ``state`` and ``action`` parameters are shown by their labels.
-
-Roles (SPEC §1) come from ``consult.roles``: ``admin`` implies every human role but
-never ``system``, the pseudo-role of the automatic steps (``elect``,
-``mark_not_elected``, the end of an evaluation window, which staff may also take);
-``party_member`` implies ``resident``; committee members, representatives and staff
-act as residents only if they hold ``resident`` too. Their own powers are listed
-with each action and activity below.
+A refusal raises one ``TransitionRefused`` (409; "not here", 403, for a role held only
+at another place), its ``state`` and ``action`` shown by their labels. Roles: see
+``consult.roles`` (``admin`` implies every human role, never ``system``, the pseudo-role
+of the automatic steps; ``party_member`` implies ``resident``).
 
 Activity decisions (``ACTIVITY_RULES``):
 

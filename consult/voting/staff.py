@@ -325,7 +325,7 @@ async def publish_vote(request: Request, vote_id: FromPath[int]) -> Any:
 async def confirm_delete(request: Request, vote_id: FromPath[int]) -> Template:
     """What deleting a draft takes with it; refused (as the POST would be) once it is not a draft."""
     viewer = viewer_of(request)
-    vote = await queries.get_vote(vote_id, viewer)
+    vote = await queries.managed_vote(vote_id, viewer, Action.delete)  # 403 for the staff of another place
     next_state(vote["state"], Action.delete, await roles_for(viewer, vote, Action.delete))
     candidates, roll = await queries.candidates_of(vote_id), await queries.roll_of(vote_id)
     return render(request, "confirm.html", {
