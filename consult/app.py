@@ -21,6 +21,7 @@ from consult.accounts.limits import LoginLimiter, make_counters
 from consult.accounts.sessions import ConsultSessionConfig, HashedKeyStore, make_store
 from consult.fields import is_id
 from consult.settings import Settings, load_settings
+import consult.places.api as places_api
 import consult.voting.sealing as sealing
 from consult.web import access_log, i18n
 from consult.web.errors import EXCEPTION_HANDLERS
@@ -37,6 +38,7 @@ ROUTE_HANDLERS = [
     *dashboard.route_handlers,
     *topics.route_handlers,
     *voting.route_handlers,
+    *places_api.route_handlers,
 ]
 PERIODIC = [*accounts.periodic, *topics.periodic]
 
