@@ -153,7 +153,7 @@ class CommunityFigures:
     """One community's row in a street's (district's, install's) side-by-side comparison."""
 
     place_id: int
-    name: str  # with its street: 朝阳街道 · 幸福里社区
+    name: str  # with its street (朝阳街道 · 幸福里社区), or only its own below a street
     households: int  # the sum of its active grids'
     topics: int
     open_topics: int  # not in a final state

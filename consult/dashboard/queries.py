@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from consult import db
 from consult.accounts.tables import Category
-from consult.places.lookup import find_place, households, option_label, place_options
+from consult.places.lookup import find_place, households, place_options
 from consult.places.queries import grid_choices, subtree_sql, tree
 from consult.places.tree import Kind, subtree_bounds
 import consult.dashboard.domain as domain
@@ -262,7 +262,8 @@ def _comparison_sql(topic_where: str) -> str:
 async def community_comparison(filters: StatsFilters, today: date | None = None,
                                now: datetime | None = None) -> list[CommunityFigures]:
     """The communities at or below the filter's place (every community without one), side by
-    side, from ONE query grouped by community; in tree order, each named with its street."""
+    side, from ONE query grouped by community; in tree order, each named with its street
+    (below a street: by its own name)."""
     today = today or local_today()
     year_args = []
     topic_where = ""
@@ -276,14 +277,17 @@ async def community_comparison(filters: StatsFilters, today: date | None = None,
     rows = {int(r["id"]): r for r in await _raw(_comparison_sql(topic_where), *args)}
     t = await tree()
     counts = households(t)
+    above = t.get(filters.place) if filters.path else None
+    # named from the level below the place: a street's communities by name, a district's with their street
+    name_from = Kind.community if above is not None and above.kind == Kind.street else Kind.street
     out = []
-    for node in t.below(filters.place if filters.path else None, Kind.community):
+    for node in t.below(above.id if above else None, Kind.community):
         r = rows.get(node.id)
         if r is None:
             continue
         content, ratings = int(r["content"] or 0), int(r["ratings"] or 0)
         out.append(CommunityFigures(
-            place_id=node.id, name=option_label(t, node), households=counts[node.id], topics=int(r["topics"]),
+            place_id=node.id, name=t.label(node.id, name_from), households=counts[node.id], topics=int(r["topics"]),
             open_topics=int(r["open_topics"] or 0), unanswered=int(r["unanswered"] or 0),
             open_projects=int(r["open_projects"] or 0), overdue=int(r["overdue"] or 0), closed=int(r["closed"] or 0),
             ratings=ratings, satisfaction_percent=domain.percent(content, ratings),

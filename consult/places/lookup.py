@@ -16,7 +16,6 @@ NO_PLACE = N_("There is no place {place_id}.")
 # its community (several communities have a 第一网格), a community with its street.
 LABEL_FROM = {Kind.district: Kind.district, Kind.street: Kind.street, Kind.community: Kind.street,
               Kind.grid: Kind.community, Kind.building: Kind.community}
-INDENT = "\u00a0\u00a0"  # a select's option cannot hold markup: depth is shown by non-breaking spaces
 
 
 async def find_place(place_id: int | None) -> PlaceNode | None:
@@ -36,14 +35,16 @@ def option_label(t: Tree, node: PlaceNode) -> str:
 
 def place_options(t: Tree, selected: int | None = None) -> list[dict]:
     """Every active place (and the selected one, even inactive) in tree order, each with its
-    depth, an indented text and its kind: the place select of the lists and the dashboard."""
+    depth, its kind and a text naming it with the level above (朝阳街道 · 幸福里社区,
+    幸福里社区 · 第一网格): the place select of the lists and the dashboard. Not indented: a
+    closed select on a phone shows the chosen option's text, and leading spaces crowd it out."""
     out = []
     for node in t.ordered():
         if not node.active and node.id != selected:
             continue
         depth = len(t.ancestors(node.id)) - 1
         out.append({"id": node.id, "kind": node.kind.value, "depth": depth, "name": option_label(t, node),
-                    "text": INDENT * depth + option_label(t, node)})
+                    "text": option_label(t, node)})
     return out
 
 
