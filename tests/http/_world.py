@@ -242,7 +242,7 @@ def _in_community(community, name: str) -> dict:
 
 
 def add_scoped_actors(w: World) -> None:
-    """Sign in the scoped actors and make, in each community of the street, topics of their
+    """Create the scoped actors and make, in each community of the street, topics of their
     own (moved by that community's own committee and staff) for them to act on."""
     from consult.accounts.services import create_user
 
@@ -251,9 +251,7 @@ def add_scoped_actors(w: World) -> None:
         place_id = w.community[place] if place in w.community else w.community["communities"][place]["id"]
         grid = _in_community(w.community, home)["grids"][0]
         run(create_user(username, PASSWORD, [role], display_name=username.upper(), grid_id=grid, place_id=place_id))
-        w.users[actor] = username
-        w.clients[actor] = open_client(w.app)
-        w.clients[actor].login(username)
+        w.users[actor] = username  # signed in per request: World.fresh_client(actor)
     from consult.topics import discussion
 
     # "matrix" is 幸福里社区's set for the walk over every entry; each community's own set is

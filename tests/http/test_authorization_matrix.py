@@ -398,7 +398,11 @@ def test_matrix_entry_for_roles_held_at_another_place(key, scoped_world):
         guard_allows = role in MATRIX[key]
         place_refuses = key in PLACE_REFUSED[actor]
         before = db_fingerprint() if method not in SAFE_METHODS and not (guard_allows and not place_refuses) else None
-        r = _send(scoped_world.client(actor), method, url, dict(FORMS.get(key, {})))
+        client = scoped_world.fresh_client(actor)
+        try:
+            r = _send(client, method, url, dict(FORMS.get(key, {})))
+        finally:
+            client.tc.__exit__(None, None, None)
         where = f"{actor}: {method} {url} -> {r.status_code}"
         if r.status_code >= 500:
             problems.append(f"{where} (server error)")
@@ -447,7 +451,11 @@ def test_a_role_acts_exactly_where_it_is_held(scoped_world, actor, name, state, 
     topic_id = w.ids[f"{name}:topic_{state}"]
     url = f"/topics/{topic_id}/" + step.replace("{comment}", str(w.ids[f"{name}:comment"]))
     before = db_fingerprint() if status == 403 else None
-    r = w.client(actor).post(url, form)
+    client = w.fresh_client(actor)
+    try:
+        r = client.post(url, form)
+    finally:
+        client.tc.__exit__(None, None, None)
     assert r.status_code == status, (actor, name, url, r.status_code, r.text[:500])
     if status == 403:
         assert PLACE_MESSAGE in r.text and not _guard_refusal(r)

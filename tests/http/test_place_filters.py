@@ -189,20 +189,20 @@ def test_stats_roll_up_and_take_grid_as_the_old_name(client, data):
     assert client.get("/api/v1/stats?place=abc").status_code == 400
 
 
-def _row(community, place_id, name, households, topics, open_topics, unanswered, open_projects, overdue, closed,
+def _row(place_id, name, households, topics, open_topics, unanswered, open_projects, overdue, closed,
          ratings, rate):
     return {"place_id": place_id, "name": name, "households": households, "topics": topics,
             "open_topics": open_topics, "unanswered": unanswered, "open_projects": open_projects,
             "overdue": overdue, "closed": closed, "ratings": ratings, "satisfaction_percent": rate}
 
 
-def test_a_street_compares_its_communities_side_by_side(client, data, community):
+def test_a_street_compares_its_communities_side_by_side(client, data):
     rows = client.get(f"/api/v1/stats?place={data['street']}").json()["communities"]
     x, h, n = 420 + 386 + 512 + 298, 356 + 402 + 318, 275 + 331
     assert rows == [
-        _row(community, data["xingfu"], "幸福里社区", x, 3, 2, 1, 1, 1, 1, 4, 75.0),
-        _row(community, data["heshun"], "和顺社区", h, 3, 2, 0, 2, 1, 0, 2, 50.0),
-        _row(community, data["xinfeng"], "新风社区", n, 0, 0, 0, 0, 0, 0, 0, None),
+        _row(data["xingfu"], "幸福里社区", x, 3, 2, 1, 1, 1, 1, 4, 75.0),
+        _row(data["heshun"], "和顺社区", h, 3, 2, 0, 2, 1, 0, 2, 50.0),
+        _row(data["xinfeng"], "新风社区", n, 0, 0, 0, 0, 0, 0, 0, None),
     ]
     # a district: every community below it, each with its street; the year narrows the topics
     district = client.get(f"/api/v1/stats?place={data['district']}").json()["communities"]
