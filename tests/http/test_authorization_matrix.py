@@ -397,8 +397,8 @@ def test_matrix_entry_for_roles_held_at_another_place(key, scoped_world):
         url = _scoped_url(key, scoped_world)
         guard_allows = role in MATRIX[key]
         place_refuses = key in PLACE_REFUSED[actor]
+        client = scoped_world.fresh_client(actor)  # signing in writes: the fingerprint comes after
         before = db_fingerprint() if method not in SAFE_METHODS and not (guard_allows and not place_refuses) else None
-        client = scoped_world.fresh_client(actor)
         try:
             r = _send(client, method, url, dict(FORMS.get(key, {})))
         finally:
@@ -450,8 +450,8 @@ def test_a_role_acts_exactly_where_it_is_held(scoped_world, actor, name, state, 
     w = scoped_world
     topic_id = w.ids[f"{name}:topic_{state}"]
     url = f"/topics/{topic_id}/" + step.replace("{comment}", str(w.ids[f"{name}:comment"]))
-    before = db_fingerprint() if status == 403 else None
     client = w.fresh_client(actor)
+    before = db_fingerprint() if status == 403 else None
     try:
         r = client.post(url, form)
     finally:
