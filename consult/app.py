@@ -23,6 +23,7 @@ from consult.accounts.sessions import ConsultSessionConfig, HashedKeyStore, make
 from consult.places import routes as places_routes
 from consult.fields import is_id
 from consult.settings import Settings, load_settings
+import consult.places.api as places_api
 import consult.voting.sealing as sealing
 from consult.web import access_log, i18n
 from consult.web.errors import EXCEPTION_HANDLERS
@@ -42,6 +43,7 @@ ROUTE_HANDLERS = [
     *voting.route_handlers,
     *places_routes.route_handlers,
     *settings_pages.route_handlers,
+    *places_api.route_handlers,
 ]
 PERIODIC = [*accounts.periodic, *topics.periodic]
 

@@ -187,14 +187,15 @@ async def verification_queue(actor: Viewer) -> dict:
     where, values = _served_by(actor)
     unverified = await User.raw(
         "SELECT a.id, a.username, a.display_name, a.created_at, a.declined_at, a.declined_reason, "
-        "g.name AS grid_name FROM account a LEFT JOIN place g ON g.id = a.grid "
+        "COALESCE(gc.name || ' · ', '') || g.name AS grid_name "
+        "FROM account a LEFT JOIN place g ON g.id = a.grid LEFT JOIN place gc ON gc.id = g.parent "
         f"WHERE a.active AND {where} AND NOT EXISTS (SELECT 1 FROM user_role r WHERE r.\"user\" = a.id) "
         "ORDER BY a.declined_at IS NOT NULL, a.created_at", *values,
     )
     requests = await RoleRequest.raw(
         "SELECT q.id, q.role, q.note, q.created_at, a.id AS user_id, a.username, a.display_name, "
-        "g.name AS grid_name FROM role_request q JOIN account a ON a.id = q.\"user\" "
-        f"LEFT JOIN place g ON g.id = a.grid WHERE q.status = 'pending' AND {where} ORDER BY q.created_at",
+        "COALESCE(gc.name || ' · ', '') || g.name AS grid_name FROM role_request q JOIN account a ON a.id = q.\"user\" "
+        f"LEFT JOIN place g ON g.id = a.grid LEFT JOIN place gc ON gc.id = g.parent WHERE q.status = 'pending' AND {where} ORDER BY q.created_at",
         *values,
     )
     return {"unverified": unverified, "requests": requests}
@@ -202,8 +203,8 @@ async def verification_queue(actor: Viewer) -> dict:
 
 async def list_users(actor: Viewer, query: str = "", limit: int = 50, offset: int = 0) -> list[dict]:
     where, values = _served_by(actor)
-    sql = ("SELECT a.id, a.username, a.display_name, a.created_at, g.name AS grid_name "
-           f"FROM account a LEFT JOIN place g ON g.id = a.grid WHERE {where}")
+    sql = ("SELECT a.id, a.username, a.display_name, a.created_at, COALESCE(gc.name || ' · ', '') || g.name AS grid_name "
+           f"FROM account a LEFT JOIN place g ON g.id = a.grid LEFT JOIN place gc ON gc.id = g.parent WHERE {where}")
     args = list(values)
     if query:
         sql += " AND (a.username LIKE {} OR a.display_name LIKE {})"

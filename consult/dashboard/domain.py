@@ -43,15 +43,17 @@ TOP_SECONDED = 5
 @dataclass(frozen=True)
 class StatsFilters:
     year: int | None = None
-    grid: int | None = None
+    place: int | None = None  # a place at any level: its topics and those of every place below
+    path: str | None = None  # the place's path, filled in once the place is found in the tree
 
     @classmethod
-    def parse(cls, year: object = None, grid: object = None) -> StatsFilters:
-        """From query-string values; anything unusable is ignored, not an error."""
-        return cls(year=_usable(bounded_integer(year, MIN_YEAR, MAX_YEAR)), grid=_usable(row_id(grid)))
+    def parse(cls, year: object = None, place: object = None) -> StatsFilters:
+        """From query-string values; anything unusable is ignored, not an error (a place id
+        that names no place is refused by the page with a 404)."""
+        return cls(year=_usable(bounded_integer(year, MIN_YEAR, MAX_YEAR)), place=_usable(row_id(place)))
 
     def params(self) -> dict:
-        return {"year": self.year or "", "grid": self.grid or ""}
+        return {"year": self.year or "", "place": self.place or ""}
 
 
 def _usable(parsed: tuple[int | None, object]) -> int | None:
@@ -147,12 +149,31 @@ class SecondedTopic:
 
 
 @dataclass
+class CommunityFigures:
+    """One community's row in a street's (district's, install's) side-by-side comparison."""
+
+    place_id: int
+    name: str  # with its street (朝阳街道 · 幸福里社区), or only its own below a street
+    households: int  # the sum of its active grids'
+    topics: int
+    open_topics: int  # not in a final state
+    unanswered: int  # proposed and not screened within the response time
+    open_projects: int
+    overdue: int
+    closed: int
+    ratings: int
+    satisfaction_percent: float | None  # (satisfied + basically satisfied) / ratings; None: no ratings
+
+
+@dataclass
 class Stats:
     """Every figure of the dashboard for one choice of filters."""
 
     year: int | None
-    grid_id: int | None
+    grid_id: int | None  # the place when it is a grid (what the API said before places were a tree)
     topics: int
+    place_id: int | None = None
+    communities: list[CommunityFigures] = field(default_factory=list)  # above a community: one row each
     topics_by_category_grid: list[CategoryGridCount] = field(default_factory=list)
     opened_per_month: list[MonthCount] = field(default_factory=list)
     days_to_screening: MedianDays = field(default_factory=lambda: MedianDays(None, 0))

@@ -70,10 +70,16 @@ def _figures(stats: Stats, categories: list[dict], grids: list[dict], threshold:
 
 
 @get("/dashboard", name="dashboard:index")
-async def show_dashboard(request: Request, year: FromQuery[str] = "", grid: FromQuery[str] = "") -> Template:
-    """The public data dashboard (数据驱动分析)."""
-    filters = StatsFilters.parse(year, grid)
-    stats, choices, categories = await asyncio.gather(svc.stats(filters), svc.choices(), svc.categories())
+async def show_dashboard(
+    request: Request, year: FromQuery[str] = "", place: FromQuery[str] = "", grid: FromQuery[str] = ""
+) -> Template:
+    """The public data dashboard (数据驱动分析), for a place at any level (``grid``: the old
+    name of ``place``). A street's or district's (and the whole install's) compares its
+    communities side by side."""
+    filters = await svc.resolved(StatsFilters.parse(year, place or grid))  # an unknown place: 404
+    stats, choices, categories = await asyncio.gather(
+        svc.stats(filters), svc.choices(filters.place), svc.categories())
+    chosen = next((p for p in choices["places"] if p["id"] == filters.place), None)
     return render(
         request,
         "dashboard/index.html",
@@ -82,9 +88,9 @@ async def show_dashboard(request: Request, year: FromQuery[str] = "", grid: From
             "filters": filters,
             "params": filters.params(),
             "years": choices["years"],
-            "grids": choices["grids"],
-            "grid_name": next((g["name"] for g in choices["grids"] if g["id"] == filters.grid), None),
-            **_figures(stats, categories, choices["grids"], await _threshold_at(filters.grid)),
+            "places": choices["places"],
+            "place_name": chosen["name"] if chosen else None,
+            **_figures(stats, categories, choices["grids"], await _threshold_at(chosen["id"] if chosen else None)),
         },
         block="figures",
     )

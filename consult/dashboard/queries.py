@@ -11,15 +11,19 @@ stored as ISO text in UTC), ``EXTRACT(EPOCH FROM ...) / 86400`` on PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import date
+import dataclasses
+from datetime import date, datetime
 
 from consult import db
 from consult.accounts.tables import Category
-from consult.places.queries import grid_choices
+from consult.places.lookup import find_place, households, place_options
+from consult.places.queries import grid_choices, subtree_sql, tree
+from consult.places.tree import Kind, subtree_bounds
 import consult.dashboard.domain as domain
 from consult.dashboard.domain import (
     CategoryGridCount,
     CategorySatisfaction,
+    CommunityFigures,
     MedianDays,
     MonthCount,
     OverdueShare,
@@ -28,8 +32,8 @@ from consult.dashboard.domain import (
     Stats,
     StatsFilters,
 )
-from consult.topics.clock import local_today
-from consult.topics.evaluation import Rating
+from consult.topics.clock import local_today, utcnow
+from consult.topics.evaluation import Rating, unanswered_since
 from consult.topics.lifecycle import OPEN_PROJECT_STATES, TERMINAL_STATES, TopicState
 from consult.topics.tables import Topic
 
@@ -65,9 +69,10 @@ def _where(filters: StatsFilters, first: str = "WHERE") -> tuple[str, list]:
         start, end = domain.year_bounds(filters.year)
         parts.append("t.created_at >= {} AND t.created_at < {}")
         args += [start, end]
-    if filters.grid is not None:
-        parts.append("t.grid = {}")
-        args.append(filters.grid)
+    if filters.path is not None:  # the place and everything below it: one indexed range
+        clause, bounds = subtree_sql("t.grid", filters.path)
+        parts.append(clause)
+        args += list(bounds)
     if not parts:
         return "", []
     return f" {first} " + " AND ".join(parts), args
@@ -104,14 +109,15 @@ async def topic_count(filters: StatsFilters) -> int:
 async def topics_by_category_grid(filters: StatsFilters) -> list[CategoryGridCount]:
     where, args = _where(filters)
     rows = await _raw(
-        "SELECT c.slug, c.name_zh, c.name_en, c.position, g.id AS grid_id, g.name AS grid_name, COUNT(*) AS n "
-        "FROM topic t JOIN category c ON c.id = t.category JOIN place g ON g.id = t.grid" + where
-        + " GROUP BY c.slug, c.name_zh, c.name_en, c.position, g.id, g.name ORDER BY c.position, c.slug, g.id",
+        "SELECT c.slug, c.name_zh, c.name_en, c.position, t.grid AS grid_id, COUNT(*) AS n "
+        "FROM topic t JOIN category c ON c.id = t.category" + where
+        + " GROUP BY c.slug, c.name_zh, c.name_en, c.position, t.grid ORDER BY c.position, c.slug, t.grid",
         *args,
     )
+    t = await tree()  # a grid named with its community (several communities have a 第一网格)
     return [
         CategoryGridCount(category=r["slug"], category_zh=r["name_zh"], category_en=r["name_en"],
-                          grid_id=int(r["grid_id"]), grid=r["grid_name"], topics=int(r["n"]))
+                          grid_id=int(r["grid_id"]), grid=t.label(int(r["grid_id"])), topics=int(r["n"]))
         for r in rows
     ]
 
@@ -218,16 +224,96 @@ async def most_seconded_open(filters: StatsFilters, limit: int = domain.TOP_SECO
                           url=f"/topics/{int(r['id'])}") for r in rows]
 
 
+# ------------------------------------------------------------------ communities side by side
+
+# Above a community (and for the whole install) the dashboard compares the communities below.
+COMPARED_ABOVE = frozenset({Kind.district, Kind.street})
+
+
+def _upper(column: str) -> str:
+    """The end of the half-open range of paths below ``column`` (a path): its last '/' made '0'
+    (consult.places.tree.subtree_bounds, in SQL)."""
+    return f"substr({column}, 1, length({column}) - 1) || '0'"
+
+
+def _comparison_sql(topic_where: str) -> str:
+    """One row per community at or below a path: its topics joined through the path range of
+    its grids, grouped by community. Ratings are counted by two scalar subqueries over the same
+    range (joining them into the grouped rows would count each topic once per rating)."""
+    in_grids = f"g.path >= c.path AND g.path < {_upper('c.path')}"
+    rated = ("(SELECT {what} FROM topic_rating r JOIN topic t2 ON t2.id = r.topic JOIN place g2 ON g2.id = t2.grid "
+             f"WHERE g2.path >= c.path AND g2.path < {_upper('c.path')}{topic_where.replace('t.', 't2.')})")
+    return (
+        "SELECT c.id, COUNT(t.id) AS topics, "
+        f"SUM(CASE WHEN t.state NOT IN ({_TERMINAL}) THEN 1 ELSE 0 END) AS open_topics, "
+        f"SUM(CASE WHEN t.state = '{_PROPOSED}' AND t.created_at < {{}} THEN 1 ELSE 0 END) AS unanswered, "
+        f"SUM(CASE WHEN t.state IN ({_OPEN_PROJECTS}) THEN 1 ELSE 0 END) AS open_projects, "
+        f"SUM(CASE WHEN t.state IN ({_OPEN_PROJECTS}) AND p.deadline < {{}} THEN 1 ELSE 0 END) AS overdue, "
+        f"SUM(CASE WHEN t.state = '{_CLOSED}' THEN 1 ELSE 0 END) AS closed, "
+        + rated.replace("{what}", f"SUM(CASE WHEN r.value IN ('{_SATISFIED}', '{_BASIC}') THEN 1 ELSE 0 END)")
+        + " AS content, " + rated.replace("{what}", "COUNT(*)") + " AS ratings "
+        f"FROM place c LEFT JOIN place g ON g.kind = '{Kind.grid.value}' AND {in_grids} "
+        f"LEFT JOIN topic t ON t.grid = g.id{topic_where} LEFT JOIN project_sheet p ON p.topic = t.id "
+        f"WHERE c.kind = '{Kind.community.value}' AND c.path >= {{}} AND c.path < {{}} "
+        "GROUP BY c.id, c.path"
+    )
+
+
+async def community_comparison(filters: StatsFilters, today: date | None = None,
+                               now: datetime | None = None) -> list[CommunityFigures]:
+    """The communities at or below the filter's place (every community without one), side by
+    side, from ONE query grouped by community; in tree order, each named with its street
+    (below a street: by its own name)."""
+    today = today or local_today()
+    year_args = []
+    topic_where = ""
+    if filters.year is not None:
+        topic_where = " AND t.created_at >= {} AND t.created_at < {}"
+        year_args = list(domain.year_bounds(filters.year))
+    low, high = subtree_bounds(filters.path or "/")  # every path starts with "/"
+    # the placeholders in the order they are written: the columns', the two ratings
+    # subqueries' years, the topic join's year, the communities' range
+    args = [unanswered_since(now or utcnow()), today, *year_args, *year_args, *year_args, low, high]
+    rows = {int(r["id"]): r for r in await _raw(_comparison_sql(topic_where), *args)}
+    t = await tree()
+    counts = households(t)
+    above = t.get(filters.place) if filters.path else None
+    # named from the level below the place: a street's communities by name, a district's with their street
+    name_from = Kind.community if above is not None and above.kind == Kind.street else Kind.street
+    out = []
+    for node in t.below(above.id if above else None, Kind.community):
+        r = rows.get(node.id)
+        if r is None:
+            continue
+        content, ratings = int(r["content"] or 0), int(r["ratings"] or 0)
+        out.append(CommunityFigures(
+            place_id=node.id, name=t.label(node.id, name_from), households=counts[node.id], topics=int(r["topics"]),
+            open_topics=int(r["open_topics"] or 0), unanswered=int(r["unanswered"] or 0),
+            open_projects=int(r["open_projects"] or 0), overdue=int(r["overdue"] or 0), closed=int(r["closed"] or 0),
+            ratings=ratings, satisfaction_percent=domain.percent(content, ratings),
+        ))
+    return out
+
+
 # ------------------------------------------------------------------ the whole dashboard
 
 
+async def resolved(filters: StatsFilters) -> StatsFilters:
+    """``filters`` with the path of its place (NotFound for a place id that names no place)."""
+    place = await find_place(filters.place)
+    return dataclasses.replace(filters, path=place.path if place else None)
+
+
 async def stats(filters: StatsFilters, today: date | None = None) -> Stats:
-    """Every figure for ``filters``: nine small aggregates, one after the other (run
-    concurrently they save little on SQLite and would take nine pooled connections
+    """Every figure for ``filters``: ten small aggregates, one after the other (run
+    concurrently they save little on SQLite and would take ten pooled connections
     at once on PostgreSQL)."""
+    filters = await resolved(filters)
+    place = (await tree()).get(filters.place)
     return Stats(
         year=filters.year,
-        grid_id=filters.grid,
+        grid_id=filters.place if place is not None and place.kind == Kind.grid else None,
+        place_id=filters.place,
         topics=await topic_count(filters),
         topics_by_category_grid=await topics_by_category_grid(filters),
         opened_per_month=await opened_per_month(filters),
@@ -237,16 +323,21 @@ async def stats(filters: StatsFilters, today: date | None = None) -> Stats:
         satisfaction_by_round=await satisfaction_by_round(filters),
         satisfaction_by_category=await satisfaction_by_category(filters),
         most_seconded_open=await most_seconded_open(filters),
+        communities=await community_comparison(filters, today) if place is None or place.kind in COMPARED_ABOVE
+        else [],
     )
 
 
-async def choices() -> dict:
-    """What the filter form offers: grids, and years from the first topic to now."""
-    grids = await grid_choices()
+async def choices(place_id: int | None = None) -> dict:
+    """What the filter form offers: places (the tree) and years from the first topic to now;
+    ``grids``: the active grids at or below the chosen place (the matrix's columns)."""
+    t = await tree()
+    grids = await grid_choices(place_id)
     span = await _raw("SELECT MIN(created_at) AS first, MAX(created_at) AS last FROM topic")
     first = domain.local_year(span[0]["first"]) if span else None
     last = domain.local_year(span[0]["last"]) if span else None
-    return {"grids": grids, "years": domain.year_choices(first, last, local_today().year)}
+    return {"grids": grids, "places": place_options(t, place_id),
+            "years": domain.year_choices(first, last, local_today().year)}
 
 
 async def categories() -> list[dict]:

@@ -150,14 +150,16 @@ def _role_options() -> list[tuple[str, str]]:
 
 
 async def _announcements_page(request: Request, form: dict, errors: dict, status_code: int = 200) -> Template:
-    grids = await grid_choices()
+    grids = await services.sender_grids(viewer_of(request))  # only the grids of the sender's places
+    names = {g["id"]: g["name"] for g in await grid_choices()}  # every grid: past announcements name them
     return render(
         request,
         "notifications/announcements.html",
         {
             "announcements": await services.list_announcements(),
             "grids": grids,
-            "grid_names": {g["id"]: g["name"] for g in grids},
+            "grid_names": names,
+            "served": await services.served_places(viewer_of(request)),
             "role_options": _role_options(),
             "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role},
             "form": form,

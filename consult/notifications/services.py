@@ -17,7 +17,8 @@ from consult import audit, db
 from consult.accounts.domain import Viewer
 from consult.roles import Role
 from consult.places import queries as places
-from consult.places.tree import covers
+from consult.places.tree import WHOLE_INSTALL, covers
+from consult.places.tree import Kind as PlaceKind
 from consult.messages import NotFound, Refusal
 from consult.notifications.domain import (
     ANNOUNCEMENT_MESSAGE,
@@ -123,15 +124,15 @@ async def announce(
     Raises NotificationInputError (field errors) on bad input, Refusal(403) for non-staff."""
     if not sender.signed_in or not sender.has(*STAFF_ROLES):
         raise Refusal(N_("Only community staff may send announcements."), status_code=403)
-    # Only the grids of the places the sender serves.
-    tree = await places.tree()
-    known_grids = {n.id for scope in sender.scopes_of(*STAFF_ROLES) for n in tree.nodes.values()
-                   if n.kind == "grid" and covers(scope, n.path)}
+    # Only the grids of the places the sender serves; "everyone" and "a role" mean the
+    # people of those places (an administrator's: the whole install).
+    scopes = sender.scopes_of(*STAFF_ROLES)
+    known_grids = {g["id"] for g in await sender_grids(sender)}
     draft = validate_announcement(
         title, body, grid_ids, role, everyone, known_grids, {r.value for r in Role}
     )
     target = draft.target
-    where, where_args = _target_filter(target)
+    where, where_args = _target_filter(target, scopes)
     sent_at = now()
     async with db.transaction():
         announcement = Announcement(
@@ -154,20 +155,44 @@ async def announce(
         recipients = int(counted[0]["n"])
         await Announcement.update({Announcement.recipient_count: recipients}).where(Announcement.id == aid)
         await audit.record(
-            sender.id, "announcement.sent", "announcement", aid, recipients=recipients, **target.describe()
+            sender.id, "announcement.sent", "announcement", aid, recipients=recipients, within=list(scopes),
+            **target.describe()
         )
     return aid
 
 
-def _target_filter(target: Target) -> tuple[str, list]:
+async def sender_grids(sender: Viewer) -> list[dict]:
+    """The active grids of the places the sender serves as staff (an administrator: every
+    grid), each named with its community: what an announcement may target."""
+    tree = await places.tree()
+    scopes = sender.scopes_of(*STAFF_ROLES)
+    return [{"id": n.id, "name": tree.label(n.id), "households": n.households}
+            for n in tree.below(None, PlaceKind.grid, active_only=True) if any(covers(s, n.path) for s in scopes)]
+
+
+async def served_places(sender: Viewer) -> list[str]:
+    """The places the sender serves as staff, named with their street ([] for an
+    administrator, who serves the whole install)."""
+    scopes = sender.scopes_of(*STAFF_ROLES)
+    if WHOLE_INSTALL in scopes:
+        return []
+    tree = await places.tree()
+    by_path = {n.path: n.id for n in tree.nodes.values()}
+    return [tree.label(by_path[s], PlaceKind.street) for s in scopes if s in by_path]
+
+
+def _target_filter(target: Target, scopes: tuple[str, ...]) -> tuple[str, list]:
+    """The recipients' condition: the grids chosen (already checked to lie in the sender's
+    places), or everyone / a role within the sender's places (one path range each)."""
+    within, within_args = places.within_sql("a.grid", scopes)
     if target.everyone:
-        return "", []
+        return f" AND {within}", list(within_args)
     if target.role:
         roles = roles_matching(target.role)
         marks = ", ".join("{}" for _ in roles)
         return (
-            f' AND EXISTS (SELECT 1 FROM user_role r WHERE r."user" = a.id AND r.role IN ({marks}))',
-            list(roles),
+            f' AND {within} AND EXISTS (SELECT 1 FROM user_role r WHERE r."user" = a.id AND r.role IN ({marks}))',
+            [*within_args, *roles],
         )
     marks = ", ".join("{}" for _ in target.grid_ids)
     return f" AND a.grid IN ({marks})", list(target.grid_ids)

@@ -18,13 +18,16 @@ def topic_filters(
     q: FromQuery[str] = "",
     topic_state: Annotated[str, QueryParameter(name="state", description="a topic state")] = "",
     category: FromQuery[str] = "",
-    grid: FromQuery[str] = "",
+    place: Annotated[str, QueryParameter(description="a place id at any level (see /api/v1/places): its "
+                                         "topics and those of every place below it")] = "",
+    grid: Annotated[str, QueryParameter(description="the old name of place (a grid id still works)")] = "",
     flag: FromQuery[str] = "",
     sort: FromQuery[str] = "",
 ) -> TopicFilters:
-    """The public list's filters from the query string, as a dependency: the same six
-    parameters for /topics, /api/v1/topics and /topics.csv."""
-    return TopicFilters.parse(q, topic_state, category, id_text_or_blank(grid), flag, sort, None)
+    """The public list's filters from the query string, as a dependency: the same
+    parameters for /topics, /api/v1/topics and /topics.csv. ``place`` is the one spelling;
+    ``grid`` (what the list took before places were a tree) is read when ``place`` is absent."""
+    return TopicFilters.parse(q, topic_state, category, id_text_or_blank(place or grid), flag, sort, None)
 
 
 TOPIC_FILTERS = {"filters": Provide(topic_filters, sync_to_thread=False)}

@@ -17,7 +17,8 @@ from typing import Any
 
 from consult.accounts.domain import Viewer
 from consult.accounts.tables import Category, User
-from consult.places.queries import grid_choices, grid_settings, subtree_sql, tree as places_tree
+from consult.places.lookup import find_place, place_options
+from consult.places.queries import grid_choices, grid_settings, subtree_sql, tree
 from consult.places.settings import DEFAULTS
 from consult.places.tree import Kind
 from consult.fields import row_id
@@ -46,8 +47,8 @@ _LIST_CACHE = RevisionCache("topic_list", size=512)
 
 
 async def filter_choices(revision: int | None) -> dict[str, list[dict]]:
-    """``categories`` (active, in their order) and ``grids`` (by id) for the list's filters
-    and the proposal form, read at ``revision`` and shared: read-only. The list page passes
+    """``categories`` (active, in their order), ``grids`` (active, each with its community)
+    and ``places`` (the tree, indented) for the list's filters and the proposal form, read at ``revision`` and shared: read-only. The list page passes
     the revision it read for its rows, so a page view reads it once."""
 
     async def read() -> dict[str, list[dict]]:
@@ -55,6 +56,7 @@ async def filter_choices(revision: int | None) -> dict[str, list[dict]]:
             "categories": await Category.select(Category.id, Category.slug, Category.name_zh, Category.name_en)
             .where(Category.active == True).order_by(Category.position),  # noqa: E712
             "grids": await grid_choices(),
+            "places": place_options(await tree()),
         }
 
     return await _CHOICES_CACHE.get_or_load(at(revision, "filters"), read)
@@ -78,19 +80,20 @@ class TopicFilters:
     q: str = ""
     state: str = ""
     category: str = ""  # slug
-    grid: int | None = None
+    place: int | None = None  # a place at any level: the topics of every grid at or below it
     flag: str = ""
     sort: str = "newest"
     mine: int | None = None  # author's user id
 
     @classmethod
-    def parse(cls, q="", state="", category="", grid="", flag="", sort="", mine_id=None) -> TopicFilters:
-        """From query-string values; anything unknown is ignored, not an error."""
+    def parse(cls, q="", state="", category="", place="", flag="", sort="", mine_id=None) -> TopicFilters:
+        """From query-string values; anything unusable is ignored, not an error (a place
+        id that names no place is: ``list_topics`` refuses it with a 404)."""
         return cls(
             q=(q or "").strip()[:100],
             state=state if state in STATE_VALUES else "",
             category=(category or "").strip()[:40],
-            grid=_int_or_none(grid) if grid else None,
+            place=_int_or_none(place) if place else None,
             flag=flag if flag in FLAGS else "",
             sort=sort if sort in SORTS else "newest",
             mine=mine_id,
@@ -98,7 +101,7 @@ class TopicFilters:
 
     def params(self) -> dict:
         return {
-            "q": self.q, "state": self.state, "category": self.category, "grid": self.grid or "",
+            "q": self.q, "state": self.state, "category": self.category, "place": self.place or "",
             "flag": self.flag, "sort": "" if self.sort == "newest" else self.sort,
             "mine": 1 if self.mine else "",
         }
@@ -123,16 +126,20 @@ _STANCE_COUNTS = ", ".join(
     for s in Stance
 )
 
+# A grid named with its community (several communities have a 第一网格): Tree.label's text,
+# in SQL so that every list, page, CSV and API row carries it without a look-up per row.
+GRID_LABEL = "COALESCE(gc.name || ' · ', '') || g.name"
+
 LIST_SQL = (
     "SELECT t.id, t.title, t.state, t.created_at, t.round, t.discussion_ends_on, t.evaluation_ends_on, "
-    "t.grid AS grid_id, g.name AS grid_name, c.slug AS category, c.name_zh, c.name_en, "
+    f"t.grid AS grid_id, {GRID_LABEL} AS grid_name, c.slug AS category, c.name_zh, c.name_en, "
     "p.deadline, p.title AS project_title, "
     "(SELECT COUNT(*) FROM topic_second s WHERE s.topic = t.id) AS seconds, "
     f"{_STANCE_COUNTS}, "
     "(SELECT COUNT(*) FROM topic_comment cm WHERE cm.topic = t.id) AS comments, "
     f"{_LIVE_DEADLINE} AS live_deadline "
     "FROM topic t JOIN category c ON c.id = t.category JOIN place g ON g.id = t.grid "
-    "LEFT JOIN project_sheet p ON p.topic = t.id"
+    "LEFT JOIN place gc ON gc.id = g.parent LEFT JOIN project_sheet p ON p.topic = t.id"
 )
 _OVERDUE_SQL = f"t.state IN {_in(OPEN_PROJECT_STATES)} AND p.deadline < {{}}"
 _ORDERS = {
@@ -187,14 +194,18 @@ def unanswered_sql(now: datetime, clocks: dict[int, object], grid_column: str = 
     return f"{state} AND ({' OR '.join(parts)})", args
 
 
-def _where(filters: TopicFilters, today: date, now: datetime,
+def _where(filters: TopicFilters, today: date, now: datetime, path: str | None,
            clocks: dict[int, object]) -> tuple[list[str], list[Any]]:
     where, args = [], []
+    if path is not None:  # the place and everything below it: one indexed range on place.path
+        clause, bounds = subtree_sql("t.grid", path)
+        where.append(clause)
+        args += list(bounds)
     if filters.q:
         where.append("(LOWER(t.title) LIKE {} ESCAPE '\\' OR LOWER(t.description) LIKE {} ESCAPE '\\')")
         args += [_like(filters.q), _like(filters.q)]
     for clause, value in (("t.state = {}", filters.state), ("c.slug = {}", filters.category),
-                          ("t.grid = {}", filters.grid), ("t.author = {}", filters.mine)):
+                          ("t.author = {}", filters.mine)):
         if value:
             where.append(clause)
             args.append(value)
@@ -216,9 +227,10 @@ async def list_topics(
     today = today or local_today()
     now = now or utcnow()
     page = max(1, min(int(page), 10_000))
+    place = await find_place(filters.place)  # an unknown place is a 404, not an empty list
     revision = await content_revision()
     clocks = await _clocks(revision) if filters.flag == "unanswered" else None
-    where, args = _where(filters, today, now, clocks or {})
+    where, args = _where(filters, today, now, place.path if place else None, clocks or {})
     where_sql = " WHERE " + " AND ".join(where) if where else ""
     # The total is its own COUNT, joining only what the filters need: a COUNT(*) OVER ()
     # in the page query made SQLite compute every row's counts before the LIMIT.
@@ -269,9 +281,9 @@ async def screening_queue(now: datetime | None = None, today: date | None = None
 async def merge_targets(topic: dict) -> list[dict]:
     """The topics ``topic`` may be merged into: open ones (``MERGE_TARGET_STATES``) of its own
     community, newest first, not itself (the merge form's picker; the command still checks)."""
-    tree = await places_tree()
-    community = tree.of_kind_above(topic["grid"], Kind.community)
-    path = tree.path_of(community.id) if community else None
+    places = await tree()
+    community = places.of_kind_above(topic["grid"], Kind.community)
+    path = places.path_of(community.id) if community else None
     if path is None:
         return []
     within, bounds = subtree_sql("t.grid", path)

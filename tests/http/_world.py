@@ -239,3 +239,41 @@ def _admin_objects(w: World, community) -> None:
     w.ids["place"] = community["communities"]["新风社区"]["grids"][1]
     w.ids["department"] = run(Department.select(Department.id).order_by(Department.id).first())["id"]
     w.ids["category"] = run(Category.select(Category.id).where(Category.slug == "care").first())["id"]
+
+
+# Actors whose role lies at another place than the world's objects (which are in 幸福里社区),
+# for the scoped part of the authorization matrix: (role held, where it is granted, grid's community).
+SCOPED_ACTORS = {
+    "committee@和顺社区": ("committee", "和顺社区", "和顺社区"),
+    "staff@朝阳街道": ("staff", "street", "新风社区"),
+}
+
+
+def _in_community(community, name: str) -> dict:
+    """A ``community``-like dict whose grids are those of the street's community ``name``."""
+    return {**community, "grids": community["communities"][name]["grids"]} if name != "幸福里社区" else community
+
+
+def add_scoped_actors(w: World) -> None:
+    """Create the scoped actors and make, in each community of the street, topics of their
+    own (moved by that community's own committee and staff) for them to act on."""
+    from consult.accounts.services import create_user
+
+    for actor, (role, place, home) in SCOPED_ACTORS.items():
+        username = f"w_{uuid.uuid4().hex[:10]}"
+        place_id = w.community[place] if place in w.community else w.community["communities"][place]["id"]
+        grid = _in_community(w.community, home)["grids"][0]
+        run(create_user(username, PASSWORD, [role], display_name=username.upper(), grid_id=grid, place_id=place_id))
+        w.users[actor] = username  # signed in per request: World.fresh_client(actor)
+    from consult.topics import discussion
+
+    # "matrix" is 幸福里社区's set for the walk over every entry; each community's own set is
+    # for the explicit cases (two sets: the walk must not move the cases' topics on)
+    for name in ("matrix", "幸福里社区", *w.community["communities"]):
+        where = _in_community(w.community, "幸福里社区" if name == "matrix" else name)
+        topics = Topics(lambda *roles, grid=0, where=where: make_user(where, *roles, grid=grid), where)
+        for state in ("proposed", "discussing", "project", "implementing", "evaluating"):
+            w.ids[f"{name}:topic_{state}"] = topics.create(state=state)[0]
+        resident = make_user(where, "resident")
+        w.ids[f"{name}:comment"] = run(discussion.add_comment(
+            viewer(resident), w.ids[f"{name}:topic_discussing"], "A comment for the scoped matrix.", None))

@@ -14,6 +14,14 @@ For each entry and role, with path parameters filled by real objects:
   such as 400/404/409 is fine).
 
 A route in the app without an entry here fails `test_every_route_has_an_entry`.
+
+Roles are scoped to places (SPEC §1): the matrix also runs every entry for actors whose
+role lies elsewhere (``SCOPED_ACTORS``: the committee of 和顺社区, the staff of 朝阳街道),
+on objects in 幸福里社区. Each passes or fails the guard as its role does; where the guard
+lets it in, the committee of another community is refused by the place (``PLACE_REFUSED``:
+403, nothing changed), and the street's staff is never refused in a community of its street.
+``SCOPED_CASES`` then takes the topic steps (screen, moderate, form a project, the staff's
+steps) in each community of the street and states the outcome of each.
 """
 
 from __future__ import annotations
@@ -22,7 +30,9 @@ import re
 
 import pytest
 
-from tests.http._world import ROLES, build_world, db_fingerprint
+from tests.conftest import run
+
+from tests.http._world import ROLES, SCOPED_ACTORS, add_scoped_actors, build_world, db_fingerprint
 
 PUBLIC = frozenset(ROLES)
 SIGNED_IN = frozenset(ROLES) - {"visitor"}
@@ -78,6 +88,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "POST /staff/announcements": STAFF,
     # dashboard and open data
     "GET /dashboard": PUBLIC,
+    "GET /api/v1/places": PUBLIC,
     "GET /api/v1/stats": PUBLIC,
     "GET /topics.csv": PUBLIC,
     # topics: read
@@ -397,3 +408,116 @@ def test_drafts_are_hidden_from_everyone_but_staff(world):
                 assert status == 200, (role, url, status)
             else:
                 assert status == 404, (role, url, status)
+
+
+# ---------------------------------------------------------------- roles scoped to places
+
+# Entries where the guard lets a scoped actor in and the place refuses it (403, nothing changed).
+PLACE_REFUSED = {
+    "committee@和顺社区": {
+        "POST /topics/{topic_id:int}/comments/{comment_id:int}/pin",
+        "POST /topics/{topic_id:int}/comments/{comment_id:int}/hide",
+        "POST /topics/{topic_id:int}/actions/{action:str}",
+    },
+    "staff@朝阳街道": set(),  # the street's staff act in every community of the street
+}
+PLACE_MESSAGE = "does not reach this topic"
+
+
+@pytest.fixture(scope="module")
+def scoped_world(world):
+    add_scoped_actors(world)
+    return world
+
+
+def _scoped_url(key: str, world) -> str:
+    """As ``_url``, with topics and comments of the scoped actors' own set in 幸福里社区."""
+    _method, template = key.split(" ", 1)
+    overrides = PARAMS.get(key, {})
+
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        if name in LITERAL_PARAMS:
+            return LITERAL_PARAMS[name]
+        if name == "notification_id":
+            return str(world.ids["any_notification"])
+        chosen = overrides.get(name, DEFAULT_PARAMS[name])
+        return str(world.ids.get("matrix:" + chosen, world.ids[chosen]))
+
+    return re.sub(r"\{(\w+):\w+\}", fill, template)
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_matrix_entry_for_roles_held_at_another_place(key, scoped_world):
+    method, _template = key.split(" ", 1)
+    problems = []
+    for actor, (role, _place, _home) in SCOPED_ACTORS.items():
+        if key in SESSION_CHANGING:
+            continue  # signing in and out has nothing to do with places
+        url = _scoped_url(key, scoped_world)
+        guard_allows = role in MATRIX[key]
+        place_refuses = key in PLACE_REFUSED[actor]
+        client = scoped_world.fresh_client(actor)  # signing in writes: the fingerprint comes after
+        before = db_fingerprint() if method not in SAFE_METHODS and not (guard_allows and not place_refuses) else None
+        try:
+            r = _send(client, method, url, dict(FORMS.get(key, {})))
+        finally:
+            client.tc.__exit__(None, None, None)
+        where = f"{actor}: {method} {url} -> {r.status_code}"
+        if r.status_code >= 500:
+            problems.append(f"{where} (server error)")
+        elif not guard_allows:
+            if r.status_code != 403 or not _guard_refusal(r):
+                problems.append(f"{where}, expected the guard's 403")
+        elif place_refuses:
+            if r.status_code != 403 or PLACE_MESSAGE not in r.text:
+                problems.append(f"{where}, expected the place's 403")
+        elif r.status_code in (401, 403):
+            problems.append(f"{where}, but {actor}'s role reaches this place")
+        if before is not None and db_fingerprint() != before:
+            problems.append(f"{where}: a refused {method} changed the database")
+    assert not problems, "\n".join(problems)
+
+
+_SHEET = {"consensus_summary": "Agreed at the meeting.", "title": "Fix the lights", "scope": "Two lamps.",
+          "estimated_cost": "1200", "responsible_unit": "Property office", "responsible_person": "Wang",
+          "deadline": "2099-01-01", "funding_route": "community"}
+# (actor, community of the topic, the topic's state, what is posted under /topics/{id}/, form, status)
+SCOPED_CASES = [
+    # the committee of 和顺社区 in 幸福里社区: screen, moderate, form a project — refused, 403
+    ("committee@和顺社区", "幸福里社区", "proposed", "actions/open_discussion", {"end_date": ""}, 403),
+    ("committee@和顺社区", "幸福里社区", "discussing", "comments/{comment}/pin", {}, 403),
+    ("committee@和顺社区", "幸福里社区", "discussing", "comments/{comment}/hide", {"reason": "Off topic here."}, 403),
+    ("committee@和顺社区", "幸福里社区", "discussing", "actions/form_project", _SHEET, 403),
+    # ... and in its own community: allowed
+    ("committee@和顺社区", "和顺社区", "proposed", "actions/open_discussion", {"end_date": ""}, 303),
+    ("committee@和顺社区", "和顺社区", "discussing", "comments/{comment}/pin", {}, 303),
+    ("committee@和顺社区", "和顺社区", "discussing", "actions/form_project", _SHEET, 303),
+    # the staff of 朝阳街道 in every community of the street
+    *[("staff@朝阳街道", name, state, step, form, 303)
+      for name in ("幸福里社区", "和顺社区", "新风社区")
+      for state, step, form in (("project", "actions/start_implementation", {}),
+                                ("implementing", "progress", {"percent": "40", "note": "Half done.", "on_date": ""}),
+                                ("evaluating", "evaluation/end", {"confirm": "yes"}))],
+]
+
+
+@pytest.mark.parametrize("actor,name,state,step,form,status", SCOPED_CASES,
+                         ids=[f"{c[0]}-{c[1]}-{c[3]}" for c in SCOPED_CASES])
+def test_a_role_acts_exactly_where_it_is_held(scoped_world, actor, name, state, step, form, status):
+    from consult.topics.tables import Topic
+
+    w = scoped_world
+    topic_id = w.ids[f"{name}:topic_{state}"]
+    url = f"/topics/{topic_id}/" + step.replace("{comment}", str(w.ids[f"{name}:comment"]))
+    client = w.fresh_client(actor)
+    before = db_fingerprint() if status == 403 else None
+    try:
+        r = client.post(url, form)
+    finally:
+        client.tc.__exit__(None, None, None)
+    assert r.status_code == status, (actor, name, url, r.status_code, r.text[:500])
+    if status == 403:
+        assert PLACE_MESSAGE in r.text and not _guard_refusal(r)
+        assert db_fingerprint() == before
+        assert run(Topic.select(Topic.state).where(Topic.id == topic_id).first())["state"] == state

@@ -254,7 +254,7 @@ def test_api_validates_its_parameters_and_is_in_the_openapi_schema(client, data)
     assert client.get("/api/v1/stats?year=1850").status_code == 400
     schema = client.get("/api/schema/openapi.json").json()
     op = schema["paths"]["/api/v1/stats"]["get"]
-    assert {p["name"] for p in op["parameters"]} == {"year", "grid"}
+    assert {p["name"] for p in op["parameters"]} == {"year", "place", "grid"}  # grid: the old name of place
     components = schema["components"]["schemas"]
     stats_schema = next(v for k, v in components.items() if k.endswith("Stats"))
     assert {"topics_by_category_grid", "opened_per_month", "days_to_screening", "days_project_to_closing",

@@ -32,7 +32,8 @@ def api_schema(app, world):
 # fails on pytest 9 in this version ("'Function' object has no attribute '_nodeid'"), so each
 # operation is driven through its Hypothesis strategy instead, with the same checks.
 OPERATIONS = [
-    "/api/v1/stats", "/api/v1/topics", "/api/v1/topics/{topic_id}", "/api/v1/votes", "/api/v1/votes/{vote_id}",
+    "/api/v1/places", "/api/v1/stats", "/api/v1/topics", "/api/v1/topics/{topic_id}", "/api/v1/votes",
+    "/api/v1/votes/{vote_id}",
     "/api/v1/votes/{vote_id}/results", "/api/v1/votes/{vote_id}/ballots", "/healthz",
 ]
 

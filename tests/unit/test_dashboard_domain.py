@@ -16,7 +16,7 @@ def test_filters_ignore_what_they_cannot_use():
     assert StatsFilters.parse("abc", "x") == StatsFilters(None, None)
     assert StatsFilters.parse("1850", "0") == StatsFilters(None, None)
     assert StatsFilters.parse(None, True) == StatsFilters(None, None)
-    assert StatsFilters(2024, None).params() == {"year": 2024, "grid": ""}
+    assert StatsFilters(2024, None).params() == {"year": 2024, "place": ""}
 
 
 def test_a_year_is_a_year_in_shanghai():
