@@ -417,6 +417,8 @@ PLACE_REFUSED = {
     "committee@和顺社区": {
         "POST /topics/{topic_id:int}/comments/{comment_id:int}/pin",
         "POST /topics/{topic_id:int}/comments/{comment_id:int}/hide",
+        "POST /topics/{topic_id:int}/comments/{comment_id:int}/unhide",
+        "POST /topics/{topic_id:int}/comments/{comment_id:int}/dismiss-flags",
         "POST /topics/{topic_id:int}/actions/{action:str}",
     },
     "staff@朝阳街道": set(),  # the street's staff act in every community of the street
