@@ -108,7 +108,7 @@ def test_the_admin_is_told_the_next_step_on_every_page_until_setup_is_finished(n
     page = admin.get("/admin/setup")
     assert f'<option value="{community["id"]}"' in page.text and f'<option value="{street["id"]}"' in page.text
     r = admin.post("/admin/setup/staff", {"username": "x", "display_name": "小吴", "place": str(community["id"])})
-    assert r.status_code == 400 and "User name: 3 to 32" in text_of(r.text)
+    assert r.status_code == 400 and "User name: 2 to 32 characters (this one has 1)" in text_of(r.text)
     r = admin.post("/admin/setup/staff", {"username": "first_staff", "display_name": "小吴",
                                           "place": str(street["id"])})
     assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
