@@ -104,3 +104,21 @@ def test_an_empty_database_migrates_to_an_empty_tree_waiting_for_setup(empty_dat
         run(_forwards(app_name))
     assert run(_sql("SELECT COUNT(*) AS n FROM place"))[0]["n"] == 0
     assert run(_sql("SELECT setup_done_at FROM install WHERE id = 1"))[0]["setup_done_at"] is None
+
+
+def test_the_path_range_is_byte_ordered_and_topics_are_indexed_by_grid(app):
+    """On PostgreSQL the path column is COLLATE "C" (a linguistic collation may sort '/'
+    against digits otherwise and break "at or below"); on both engines topic.grid has an index."""
+    if db.is_sqlite():
+        indexes = {r["name"] for r in run(_sql("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'topic'"))}
+    else:
+        collation = run(_sql("SELECT collation_name FROM information_schema.columns "
+                             "WHERE table_name = 'place' AND column_name = 'path'"))[0]["collation_name"]
+        assert collation == "C"
+        indexes = {r["name"] for r in run(_sql("SELECT indexname AS name FROM pg_indexes WHERE tablename = 'topic'"))}
+    assert "topic_grid_idx" in indexes
+    # The range itself: '/1/4/' covers '/1/4/9/' but not '/1/40/' nor '/1/5/'.
+    from consult.places.tree import subtree_bounds
+
+    low, high = subtree_bounds("/1/4/")
+    assert low <= "/1/4/9/" < high and not (low <= "/1/40/" < high) and not (low <= "/1/5/" < high)
