@@ -375,3 +375,29 @@ def test_csv_header_is_chinese_by_default(client, data):
     finally:
         i18n._locale.reset(token)
     assert rows[0][1] == "标题" and rows[1][2] == completed
+
+
+def test_the_figures_are_read_once_per_revision_and_a_write_shows_at_once(client, make_user, community, monkeypatch):
+    """The dashboard's aggregates are shared per content revision: a repeat view runs a
+    tiny query, and a new topic (a new revision) is counted at once."""
+    from consult import db
+    from consult.dashboard import queries
+    from consult.dashboard.domain import StatsFilters
+    from consult.topics import commands
+    from tests.http.test_topics_helpers import viewer
+
+    before = run(queries.stats(StatsFilters())).topics
+    counted = []
+    engine_class = type(db.engine())
+    real = engine_class.run_querystring
+
+    async def counting(self, querystring, *args, **kwargs):
+        counted.append(str(querystring)[:60])
+        return await real(self, querystring, *args, **kwargs)
+
+    monkeypatch.setattr(engine_class, "run_querystring", counting)
+    assert run(queries.stats(StatsFilters())).topics == before
+    assert len(counted) <= 3, counted  # the revision (and the tree, cached too): no aggregate
+    run(commands.propose_topic(viewer(make_user("resident")), "A new topic to count", "A description long enough.",
+                               "parking", community["grids"][0]))
+    assert run(queries.stats(StatsFilters())).topics == before + 1
