@@ -51,8 +51,8 @@ class Batch:
         return bool(self.items)
 
 
-def _error(name: str, message: str, **params) -> PhotoInputError:
-    return PhotoInputError({name: FieldError("photo", message, params)})
+def _error(field_name: str, message: str, **params) -> PhotoInputError:
+    return PhotoInputError({field_name: FieldError("photo", message, params)})
 
 
 async def prepare(uploads: Sequence[Upload], fields: Sequence[str]) -> Batch:

@@ -36,3 +36,13 @@ async def servable(photo_id: int) -> dict | None:
         return None
     found = await Photo.raw(owner_sql, row["owner_id"])
     return row if found else None
+
+
+async def photos_of_topic(topic_id: int, progress_ids: Iterable[int], note_ids: Iterable[int]) -> dict:
+    """What the topic page shows: the proposal's photos, and those of each progress report
+    and supervision note ({id: [photo, ...]})."""
+    return {
+        "topic": (await photos_of(OwnerType.topic, [topic_id]))[topic_id],
+        "progress": await photos_of(OwnerType.progress, progress_ids),
+        "supervision": await photos_of(OwnerType.supervision, note_ids),
+    }
