@@ -24,11 +24,6 @@ from consult.accounts.guards import requires, viewer_of
 from consult.cache import content_revision
 from consult.fields import InputError, row_id
 from consult.messages import N_
-from consult.photos import commands as photos_commands
-from consult.photos.commands import MAX_REQUEST_BYTES, PhotoInputError
-from consult.photos.owners import PhotoKind
-from consult.photos.queries import photos_of_topic
-from consult.photos.routes import read_uploads
 from consult.places import queries as places
 from consult.places.settings import PlaceSettings
 import consult.topics.commands as commands
@@ -67,6 +62,12 @@ from consult.web.forms import form_data, id_text_or_blank
 from consult.web.fragments import cached_block
 from consult.web.i18n import gettext as _
 from consult.web.templating import flash, is_htmx, redirect, render, url
+# after the topics' own modules: the photos' web helpers load consult.web, which reaches them
+from consult.photos import commands as photos_commands
+from consult.photos.commands import MAX_REQUEST_BYTES, PhotoInputError
+from consult.photos.owners import PhotoKind
+from consult.photos.queries import photos_of_topic
+from consult.photos.routes import read_uploads
 
 A = Activity
 
