@@ -15,7 +15,6 @@ import consult.accounts.services as services
 from consult.audit_labels import action_label, detail_lines
 from consult.accounts.domain import GRANT_KINDS, REQUESTABLE_ROLES, AccountInputError, account_error, can_grant
 from consult.fields import row_id
-from consult.home.tasks import landing_after_sign_in
 from consult.places import queries as places
 from consult.places.tree import Kind, covers
 from consult.roles import ROLE_LABELS, Role
@@ -107,6 +106,9 @@ async def login(request: Request) -> Any:
     if viewer and viewer.must_change_password:
         flash(request, _("Choose a new password now: the one you used was for one sign-in only."), "warn")
         return redirect(url("accounts:account"))
+    # Imported here: the task view reads topics and votes, whose packages load this one.
+    from consult.home.tasks import landing_after_sign_in
+
     return redirect(await landing_after_sign_in(viewer, target, url("home:tasks")))
 
 
