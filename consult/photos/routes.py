@@ -38,7 +38,8 @@ async def read_uploads(request: Request, fields: Mapping[str, PhotoKind]) -> tup
                 uploads.append(Upload(key, value.filename[:100], content, fields[key]))
     refuse_nul(data.keys())
     refuse_nul(data.values())
-    return data, uploads
+    order = list(fields)  # "before" photos ahead of "after" ones, whatever order the browser sent
+    return data, sorted(uploads, key=lambda u: order.index(u.field))
 
 
 def photo_fields(uploads: Sequence[Upload]) -> list[str]:
