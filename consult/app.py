@@ -21,6 +21,7 @@ from consult.accounts.guards import viewer_middleware
 from consult.accounts.limits import LoginLimiter, make_counters
 from consult.accounts.sessions import ConsultSessionConfig, HashedKeyStore, make_store
 from consult.places import routes as places_routes
+from consult.photos import routes as photo_routes, store as photo_store
 from consult.fields import is_id
 from consult.settings import Settings, load_settings
 import consult.places.api as places_api
@@ -44,6 +45,7 @@ ROUTE_HANDLERS = [
     *places_routes.route_handlers,
     *settings_pages.route_handlers,
     *places_api.route_handlers,
+    *photo_routes.route_handlers,
 ]
 PERIODIC = [*accounts.periodic, *topics.periodic]
 
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool = True) 
     sealing.configure(settings.secret_key)  # every open vote's ballots are sealed under a key derived from it
     access_log.install()  # no query string (a receipt code) in the server's access log
     i18n.load_catalogs(settings.locale_dir)
+    photo_store.configure(photo_store.FilesystemStore(settings.data_dir / "photos"))
     store = make_store(settings.redis_url, settings.store_namespace)
     on_startup, on_shutdown = _lifespan(manage_engine)
     app = Litestar(

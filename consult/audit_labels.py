@@ -72,6 +72,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "vote.outcome_held": N_("outcome held: the project is on another ballot"),
     "vote.runoff_created": N_("runoff round created"),
     "vote.reviewed": N_("year-end review given"),
+    "photo.attach": N_("photos attached"),
 }
 
 

@@ -22,6 +22,8 @@ from consult import audit, db
 from consult.accounts.domain import Viewer
 from consult.cache import content_revision
 from consult.fields import row_id
+from consult.photos import commands as photos_commands
+from consult.photos.owners import OwnerType
 from consult.places import queries as places
 import consult.topics.forms as forms
 from consult.topics.clock import local_today, utcnow
@@ -51,8 +53,10 @@ from consult.topics.timeline import (
 log = logging.getLogger("consult.topics")
 
 
-async def propose_topic(viewer: Viewer, title: Any, description: Any, category: Any, grid_id: Any) -> int:
-    """A resident proposes a topic; ``category`` is the category slug."""
+async def propose_topic(viewer: Viewer, title: Any, description: Any, category: Any, grid_id: Any,
+                        photos: photos_commands.Batch | None = None) -> int:
+    """A resident proposes a topic; ``category`` is the category slug; ``photos`` prepared
+    by ``consult.photos.commands.prepare``, saved with the topic or not at all."""
     check(Activity.propose, None, viewer.granted)
     choices = await filter_choices(await content_revision())
     categories = {c["slug"]: c["id"] for c in choices["categories"]}
@@ -60,7 +64,7 @@ async def propose_topic(viewer: Viewer, title: Any, description: Any, category: 
     data = forms.validate_proposal(title, description, category, grid_id, categories, grids)
     # A resident proposes in the community they belong to, not in any grid of the install.
     check(Activity.propose, None, viewer.granted_at((await places.tree()).path_of(data.grid_id)))
-    async with db.transaction():
+    async with photos_commands.stored(photos), db.transaction():
         topic = Topic(
             title=data.title, description=data.description, category=categories[data.category],
             grid=data.grid_id, author=viewer.id, state=TopicState.proposed.value,
@@ -69,6 +73,7 @@ async def propose_topic(viewer: Viewer, title: Any, description: Any, category: 
         await TopicFollower.insert(TopicFollower(topic=topic.id, user=viewer.id))
         await event(topic.id, viewer.id, "propose", "", TopicState.proposed, 1)
         await audit.record(viewer.id, "topic.propose", "topic", topic.id, title=data.title)
+        await photos_commands.attach(photos, OwnerType.topic, topic.id, viewer.id)
     return topic.id
 
 

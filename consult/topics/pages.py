@@ -63,6 +63,12 @@ from consult.web.forms import form_data, id_text_or_blank, safe_next
 from consult.web.fragments import cached_block
 from consult.web.i18n import gettext as _
 from consult.web.templating import flash, is_htmx, redirect, render, url
+# after the topics' own modules: the photos' web helpers load consult.web, which reaches them
+from consult.photos import commands as photos_commands
+from consult.photos.commands import MAX_REQUEST_BYTES, PhotoInputError
+from consult.photos.owners import PhotoKind
+from consult.photos.queries import photos_of_topic
+from consult.photos.routes import read_uploads
 
 A = Activity
 
@@ -144,6 +150,7 @@ async def _detail_context(request: Request, topic_id: int, **extra: Any) -> dict
         "errors": {}, "form": {}, "open_form": None,
         "comment_errors": {}, "reply_to": None, "comment_form": {},
         "merge_targets": await queries.merge_targets(detail["topic"]) if Action.merge in perm.actions else [],
+        "photos": await photos_of_topic(topic_id, [p["id"] for p in detail["progress"]], [n["id"] for n in detail["notes"]]),
     }
     ctx.update(extra)
     view = threads_view(detail, perm, **{k: ctx[k] for k in _DISCUSSION_EXTRA if k in ctx})
@@ -217,14 +224,17 @@ async def new_topic(request: Request) -> Template:
     return render(request, "topics/new.html", await _new_context({"grid_id": viewer.grid_id or ""}, {}, viewer.grid_id))
 
 
-@post("/topics", name="topics:propose", guards=[requires(*who_may(A.propose))])
+@post("/topics", name="topics:propose", guards=[requires(*who_may(A.propose))],
+      request_max_body_size=MAX_REQUEST_BYTES)
 async def propose_topic(request: Request) -> Any:
-    form = await form_data(request)
+    form, uploads = await read_uploads(request, {"photos": PhotoKind.plain})
     try:
+        batch = await photos_commands.prepare(uploads, ["photos"])
         topic_id = await commands.propose_topic(
-            viewer_of(request), form.get("title"), form.get("description"), form.get("category"), form.get("grid_id")
+            viewer_of(request), form.get("title"), form.get("description"), form.get("category"), form.get("grid_id"),
+            photos=batch,
         )
-    except TopicInputError as exc:
+    except (TopicInputError, PhotoInputError) as exc:
         return render(request, "topics/new.html", await _new_context(form, input_errors(exc), viewer_of(request).grid_id),
                       status_code=400)
     hours = (await places.settings_of(row_id(form.get("grid_id"))[0])).screening_hours  # checked by the command
@@ -359,28 +369,39 @@ async def end_evaluation(request: Request, topic_id: FromPath[int]) -> Any:
     return _after(request, topic_id, message, "#evaluation")
 
 
-async def _submit(request: Request, topic_id: int, command: Any, open_form: str, done: str, anchor: str) -> Any:
-    """A plain form: ``command(viewer, form)``; wrong input re-renders the page with the
-    form open at 400, else the topic page with ``done``."""
-    form = await form_data(request)
+async def _submit(request: Request, topic_id: int, command: Any, open_form: str, done: str, anchor: str,
+                  photo_fields: dict[str, PhotoKind] | None = None) -> Any:
+    """A plain form: ``command(viewer, form)`` (with ``photo_fields``: a multipart form,
+    ``command(viewer, form, photos)``); wrong input re-renders the page with the form open
+    at 400, else the topic page with ``done``."""
+    form, uploads = await read_uploads(request, photo_fields or {})
     try:
-        await command(viewer_of(request), form)
-    except TopicInputError as exc:
+        if photo_fields is None:
+            await command(viewer_of(request), form)
+        else:
+            await command(viewer_of(request), form, await photos_commands.prepare(uploads, list(photo_fields)))
+    except (TopicInputError, PhotoInputError) as exc:
         return await _form_error(request, topic_id, exc, form, open_form)
     return _after(request, topic_id, _(done), anchor)
 
 
-@post("/topics/{topic_id:int}/progress", name="topics:progress", guards=[requires(*who_may(A.progress))])
+@post("/topics/{topic_id:int}/progress", name="topics:progress", guards=[requires(*who_may(A.progress))],
+      request_max_body_size=MAX_REQUEST_BYTES)
 async def post_progress(request: Request, topic_id: FromPath[int]) -> Any:
-    return await _submit(request, topic_id, lambda viewer, form: projects.post_progress(viewer, topic_id, form),
-                         "progress", N_("Progress posted."), "#progress")
+    return await _submit(
+        request, topic_id, lambda viewer, form, photos: projects.post_progress(viewer, topic_id, form, photos=photos),
+        "progress", N_("Progress posted."), "#progress",
+        photo_fields={"photos_before": PhotoKind.before, "photos_after": PhotoKind.after},
+    )
 
 
-@post("/topics/{topic_id:int}/supervision", name="topics:supervision", guards=[requires(*who_may(A.supervision_note))])
+@post("/topics/{topic_id:int}/supervision", name="topics:supervision", guards=[requires(*who_may(A.supervision_note))],
+      request_max_body_size=MAX_REQUEST_BYTES)
 async def add_supervision_note(request: Request, topic_id: FromPath[int]) -> Any:
     return await _submit(
-        request, topic_id, lambda viewer, form: projects.add_supervision_note(viewer, topic_id, form.get("body")),
-        "supervision", N_("Your supervision note is posted."), "#supervision",
+        request, topic_id,
+        lambda viewer, form, photos: projects.add_supervision_note(viewer, topic_id, form.get("body"), photos=photos),
+        "supervision", N_("Your supervision note is posted."), "#supervision", photo_fields={"photos": PhotoKind.plain},
     )
 
 

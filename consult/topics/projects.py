@@ -16,6 +16,8 @@ from typing import Any
 from consult import audit, db
 from consult.accounts.domain import Viewer
 from consult.db import insert_once
+from consult.photos import commands as photos_commands
+from consult.photos.owners import OwnerType
 from consult.places import queries as places
 from consult.places.settings import PlaceSettings, settings_at
 from consult.places.tree import Tree
@@ -31,9 +33,11 @@ from consult.topics.timeline import EVALUATION_EXTENDED_NOTICE, SYSTEM_ROLES, ev
 log = logging.getLogger("consult.topics")
 
 
-async def post_progress(viewer: Viewer, topic_id: int, form: dict, today: date | None = None) -> int:
+async def post_progress(viewer: Viewer, topic_id: int, form: dict, today: date | None = None,
+                        photos: photos_commands.Batch | None = None) -> int:
+    """A progress report, with its before and after photos (saved with it or not at all)."""
     today = today or local_today()
-    async with db.transaction():
+    async with photos_commands.stored(photos), db.transaction():
         topic = await load_topic(topic_id)
         TopicPermissions.for_viewer(viewer, topic).check(Activity.progress)
         data = forms.validate_progress(form.get("percent"), form.get("note"), form.get("date"), today)
@@ -43,11 +47,13 @@ async def post_progress(viewer: Viewer, topic_id: int, form: dict, today: date |
         )
         await update.save()
         await audit.record(viewer.id, "topic.progress", "topic", topic_id, percent=data.percent, on_date=data.date)
+        await photos_commands.attach(photos, OwnerType.progress, update.id, viewer.id)
     return update.id
 
 
-async def add_supervision_note(viewer: Viewer, topic_id: int, body: Any) -> int:
-    async with db.transaction():
+async def add_supervision_note(viewer: Viewer, topic_id: int, body: Any,
+                               photos: photos_commands.Batch | None = None) -> int:
+    async with photos_commands.stored(photos), db.transaction():
         topic = await load_topic(topic_id)
         TopicPermissions.for_viewer(viewer, topic).check(Activity.supervision_note)
         text = forms.validate_supervision_note(body)
@@ -57,6 +63,7 @@ async def add_supervision_note(viewer: Viewer, topic_id: int, body: Any) -> int:
         )
         await note.save()
         await audit.record(viewer.id, "topic.supervision_note", "topic", topic_id, note_id=note.id)
+        await photos_commands.attach(photos, OwnerType.supervision, note.id, viewer.id)
     return note.id
 
 

@@ -54,10 +54,12 @@ def is_private(scope: Scope) -> bool:
     receipt check: the code is in the URL). Public pages for visitors keep their caching."""
     if scope.get("method", "GET") not in SAFE_METHODS:
         return True
+    handler = scope.get("route_handler")
+    if handler is not None and getattr(handler, "opt", {}).get("same_for_everyone"):
+        return False  # the same bytes whoever asks, checked by the route (a photo): it sets its caching
     viewer = scope.get(VIEWER_KEY)  # type: ignore[call-overload]
     if viewer is not None and viewer.signed_in:
         return True
-    handler = scope.get("route_handler")
     return bool(handler is not None and getattr(handler, "opt", {}).get("no_store"))
 
 

@@ -124,6 +124,26 @@ class World:
             close_client(c)
 
 
+def _photo_on(topic_id: int, author_id: int) -> int:
+    """A photo of a topic (the photo route's parameter)."""
+    import io
+
+    from PIL import Image
+
+    from consult.photos import commands as photos
+    from consult.photos.owners import OwnerType
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 200)).save(out, "PNG")
+
+    async def attach() -> int:
+        batch = await photos.prepare([photos.Upload("photos", "p.png", out.getvalue())], ["photos"])
+        async with photos.stored(batch):
+            return (await photos.attach(batch, OwnerType.topic, topic_id, author_id))[0]
+
+    return run(attach())
+
+
 def build_world(app, community) -> World:
     from consult.notifications import services as notifications
     from consult.notifications.tables import Notification
@@ -159,6 +179,8 @@ def build_world(app, community) -> World:
     w.ids["party_comment"] = run(
         discussion.add_comment(viewer(w.users["party_member"]), discussing, "A party member's view.", None)
     )
+
+    w.ids["photo"] = _photo_on(discussing, user_id(w.users["resident"]))
 
     # votes, set up by staff through the forms
     staff = w.clients["staff"]

@@ -50,6 +50,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /": PUBLIC,
     "GET /tasks": COMMITTEE | STAFF | REPRESENTATIVES,
     "GET /healthz": PUBLIC,
+    "GET /photos/{photo_id:int}/{size:str}": PUBLIC,
     "GET /lang/{code:str}": PUBLIC,
     # accounts
     "GET /auth/register": PUBLIC,
@@ -196,6 +197,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Which object fills a path parameter, per entry (else DEFAULT_PARAMS by name).
 DEFAULT_PARAMS = {
     "topic_id": "topic_discussing",
+    "photo_id": "photo",
     "comment_id": "comment",
     "vote_id": "vote_published",
     "user_id": "target_user",
@@ -240,7 +242,7 @@ PARAMS: dict[str, dict[str, str]] = {
     "GET /votes/{vote_id:int}/receipt/yours": {"vote_id": "vote_open"},
     "POST /votes/{vote_id:int}/receipt/file": {"vote_id": "vote_open"},
 }
-LITERAL_PARAMS = {"code": "en", "role": "representative", "action": "open_discussion"}
+LITERAL_PARAMS = {"code": "en", "role": "representative", "action": "open_discussion", "size": "320"}
 
 # A plausible form for some entries, so an allowed role reaches past the first check.
 FORMS: dict[str, dict] = {
