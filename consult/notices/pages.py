@@ -11,7 +11,7 @@ from litestar.response import Template
 
 from consult.accounts.guards import viewer_of
 from consult.messages import N_, Refusal
-from consult.notices import queries
+import consult.notices.queries as queries
 from consult.notices.qr import qr_svg
 from consult.topics import queries as topic_queries
 from consult.topics.clock import local_today
