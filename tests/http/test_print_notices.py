@@ -184,6 +184,7 @@ def test_topic_notice_prints_the_sheet_and_progress_without_names(staff, topics,
     assert topics.committee.upper() not in sheet.text
     assert_clean_sheet(sheet.text)
     assert_qr_encodes(sheet.text, f"{BASE}/topics/{tid}")
+    assert f"<tr><td>{today().isoformat()}</td><td>" in sheet.text  # the timeline's days are Shanghai's, not UTC's
     detail = staff.get(f"/topics/{tid}")
     assert "Progress posted." in detail.text and f'href="/topics/{tid}/print"' in detail.text
     assert sheet.headers["cache-control"] == "no-store"
