@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 from consult import accounts, dashboard, db, home, notifications, topics, voting, web
 from consult.accounts import passwords
 from consult.places import settings_pages
+from consult import notices
 from consult.accounts.guards import viewer_middleware
 from consult.accounts.limits import LoginLimiter, make_counters
 from consult.accounts.sessions import ConsultSessionConfig, HashedKeyStore, make_store
@@ -46,6 +47,7 @@ ROUTE_HANDLERS = [
     *settings_pages.route_handlers,
     *places_api.route_handlers,
     *photo_routes.route_handlers,
+    *notices.route_handlers,
 ]
 PERIODIC = [*accounts.periodic, *topics.periodic]
 

@@ -34,6 +34,9 @@ class Settings:
     locale_dir: Path = BASE_DIR / "consult" / "locale"
     default_locale: str = "zh_CN"
     store_namespace: str = "consult"  # prefix of the keys in the session store and the sign-in counters
+    # The address residents reach the site at (https://consult.example.org), without a
+    # trailing slash: printed notices' QR codes link there. None: taken from the request.
+    public_url: str | None = None
 
     @property
     def production(self) -> bool:
@@ -85,6 +88,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         secret = _secret_from_data_dir(data_dir)
     if len(secret) < 32:
         raise SettingsError("SECRET_KEY must be at least 32 characters long")
+    public_url = _public_url(env_vars.get("CONSULT_PUBLIC_URL", ""))
     proxies = tuple(p.strip() for p in env_vars.get("CONSULT_TRUSTED_PROXIES", "").split(",") if p.strip())
     return Settings(
         database_url=env_vars.get("DATABASE_URL", "sqlite:///consult.sqlite"),
@@ -94,7 +98,19 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         admin_password=env_vars.get("CONSULT_ADMIN_PASSWORD") or None,
         trusted_proxies=proxies,
+        public_url=public_url,
     )
+
+
+def _public_url(value: str) -> str | None:
+    """CONSULT_PUBLIC_URL: an http(s) origin with an optional path, kept without the trailing slash."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return None
+    scheme, _, rest = value.partition("://")
+    if scheme not in ("http", "https") or not rest or any(c in rest for c in "?#@ "):
+        raise SettingsError("CONSULT_PUBLIC_URL must look like https://consult.example.org")
+    return value
 
 
 def database_url(environ: dict[str, str] | None = None) -> str:

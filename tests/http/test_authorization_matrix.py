@@ -184,6 +184,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "POST /staff/places/{place_id:int}/settings": STAFF,
     "GET /staff/votes/{vote_id:int}/delete": STAFF,  # the confirmation page
     "POST /staff/votes/{vote_id:int}/delete": STAFF,
+    # printed notices (公示): public data only
+    "GET /votes/{vote_id:int}/print": PUBLIC,
+    "GET /places/{place_id:int}/projects/print": PUBLIC,
+    "GET /topics/{topic_id:int}/print": PUBLIC,
 }
 
 # Not application routes: the static files router and the OpenAPI schema, by name.
