@@ -17,5 +17,6 @@ APP_REGISTRY = AppRegistry(
         "consult.voting.piccolo_app",
         "consult.notifications.piccolo_app",
         "consult.places.piccolo_app",
+        "consult.workorders.piccolo_app",
     ]
 )
