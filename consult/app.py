@@ -21,6 +21,7 @@ from consult.accounts.guards import viewer_middleware
 from consult.accounts.limits import LoginLimiter, make_counters
 from consult.accounts.sessions import ConsultSessionConfig, HashedKeyStore, make_store
 from consult.places import routes as places_routes
+from consult.workorders import routes as workorders_routes
 from consult.fields import is_id
 from consult.settings import Settings, load_settings
 import consult.voting.sealing as sealing
@@ -42,8 +43,9 @@ ROUTE_HANDLERS = [
     *voting.route_handlers,
     *places_routes.route_handlers,
     *settings_pages.route_handlers,
+    *workorders_routes.route_handlers,
 ]
-PERIODIC = [*accounts.periodic, *topics.periodic]
+PERIODIC = [*accounts.periodic, *topics.periodic, *workorders_routes.periodic]
 
 log = logging.getLogger("consult")
 
