@@ -40,12 +40,14 @@ def clock_text(clock: tuple[str, int] | None) -> str:
 
 
 def _row_view(row: dict) -> dict:
-    return {**row, "clock_text": clock_text(row["clock"]), "overdue": bool(row["clock"] and row["clock"][0].startswith("over")),
-            "state_label": _(STATE_LABELS[row["state"]])}
+    label = STATE_LABELS[row["state"]]
+    overdue = bool(row["clock"] and row["clock"][0].startswith("over"))
+    return {**row, "clock_text": clock_text(row["clock"]), "overdue": overdue, "state_label": _(label)}
 
 
 def _hop_view(hop: dict) -> dict:
-    words = _(EVENT_WORDS.get(hop["action"], hop["action"]), **{"from": hop["from_name"], "to": hop["to_name"]})
+    template = EVENT_WORDS.get(hop["action"], hop["action"])
+    words = _(template, **{"from": hop["from_name"], "to": hop["to_name"]})
     return {**hop, "words": words}
 
 
@@ -76,7 +78,7 @@ async def _context(request: Request, order_id: int, failed: str = "", form: dict
                    for a in allowed_actions(row["state"], roles)]
     return {"order": _row_view(row), "hops": [_hop_view(h) for h in await queries.timeline(order_id)],
             "actions": actions, "failed": failed, "form": form or {}, "errors": errors or {},
-            "rating_label": _(RATING_LABELS[row["rating"]]) if row["rating"] else ""}
+            "rating_label": _(RATING_LABELS.get(row["rating"], "")) if row["rating"] else ""}
 
 
 @get("/work-orders/{order_id:int}", name="workorders:detail")
