@@ -21,11 +21,15 @@ from consult.roles import Role
 from consult.workorders.lifecycle import (
     ACTION_ROLES, DEPARTMENT, OrderAction, OrderRefused, held_roles, next_state,
 )
+from consult.places.tables import Department
+from consult.topics.tables import Topic, TopicEvent
+from consult.workorders.labels import EVENT_WORDS
 from consult.workorders.tables import DepartmentMember, WorkOrder, WorkOrderEvent
 
 NO_ORDER = N_("There is no work order number {order_id}.")
 ORDER_NOTICE = N_("Work order “{title}”: {state_label}.")
 NOTICE_KIND = "work_order"
+TOPIC_ACTION = "work_order"  # the topic timeline's entry for a hop of its work order
 
 
 def utcnow() -> datetime:
@@ -97,6 +101,31 @@ async def hop(order: dict, actor_id: int | None, action: OrderAction | str, to_s
         to_department=to_department, reason=reason, deadline=deadline,
         round=round_ if round_ is not None else order["round"], at=at or utcnow(),
     ))
+    await topic_hop(order, str(action), to_place, to_department, reason, at or utcnow())
+
+
+async def _name(place_id: int | None, department_id: int | None) -> str:
+    if department_id is not None:
+        row = await Department.select(Department.name).where(Department.id == department_id).first()
+        return row["name"] if row else ""
+    node = (await places.tree()).get(place_id)
+    return node.name if node else ""
+
+
+async def topic_hop(order: dict, action: str, to_place: int | None, to_department: int | None,
+                    reason: str, at: datetime) -> None:
+    """The same hop on the topic's public timeline (a topic's order only): the level and
+    department names and the reason, never a person (``actor`` stays empty)."""
+    if order.get("topic") is None:
+        return
+    topic = await Topic.select(Topic.state).where(Topic.id == order["topic"]).first()
+    state = topic["state"] if topic else ""
+    names = {"from": await _name(order["holder_place"], order["holder_department"]),
+             "to": await _name(to_place, to_department)}
+    await TopicEvent.insert(TopicEvent(
+        topic=order["topic"], actor=None, action=TOPIC_ACTION, from_state=state, to_state=state, note=reason,
+        detail={"words": EVENT_WORDS.get(action, action), "names": names, "order": order["id"]},
+        round=order["round"], at=at))
 
 
 async def members_of(department_id: int | None) -> list[int]:

@@ -208,7 +208,7 @@ def test_a_missed_acknowledgement_escalates_to_the_level_above_and_notifies_both
 def test_the_public_page_shows_every_hop_with_level_and_department_names_and_no_private_data(
         topics, person, member, community, client, new_client):
     staff = person("staff")
-    oid, author, _ = new_order(topics, staff)
+    oid, author, tid = new_order(topics, staff)
     act(staff, oid, "escalate", reason="Needs the enforcement team of the street.")
     street_staff = person("staff", place=community["street"])
     act(street_staff, oid, "dispatch", department=str(departments()[STREET_TEAM]), deadline=deadline(3))
@@ -219,6 +219,9 @@ def test_the_public_page_shows_every_hop_with_level_and_department_names_and_no_
     assert "Needs the enforcement team of the street." in text
     assert "hours left" in text or "days left" in text
     assert author not in text and author.upper() not in text and staff.upper() not in text
+    topic_text = text_of(visitor.get(f"/topics/{tid}").text)  # the same hops on the topic's timeline
+    assert "幸福里社区 escalated it to 朝阳街道." in topic_text and "Needs the enforcement team of the street." in topic_text
+    assert f"Work order {oid}" in topic_text and staff.upper() not in topic_text
     assert "<form" not in visitor.get(f"/work-orders/{oid}").text.split('id="order-timeline"')[0].split("</dl>")[1]
 
 
@@ -264,7 +267,9 @@ def test_a_topic_gets_one_open_order_and_only_from_its_own_level(topics, person,
     tid, _ = topics.create("proposed")
     english(client).login(person("staff", community_name="和顺社区"))
     assert client.post(f"/topics/{tid}/work-order").status_code == 403
+    assert 'id="open-work-order"' not in client.get(f"/topics/{tid}").text
     client.login(person("committee"))
+    assert 'id="open-work-order"' in client.get(f"/topics/{tid}").text
     assert client.post(f"/topics/{tid}/work-order").status_code == 303
     assert client.post(f"/topics/{tid}/work-order").status_code == 409
 
