@@ -18,5 +18,6 @@ APP_REGISTRY = AppRegistry(
         "consult.notifications.piccolo_app",
         "consult.places.piccolo_app",
         "consult.photos.piccolo_app",
+        "consult.workorders.piccolo_app",
     ]
 )

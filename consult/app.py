@@ -23,6 +23,7 @@ from consult.accounts.limits import LoginLimiter, make_counters
 from consult.accounts.sessions import ConsultSessionConfig, HashedKeyStore, make_store
 from consult.places import routes as places_routes
 from consult.photos import routes as photo_routes, store as photo_store
+from consult.workorders import routes as workorders_routes
 from consult.fields import is_id
 from consult.settings import Settings, load_settings
 import consult.places.api as places_api
@@ -48,8 +49,9 @@ ROUTE_HANDLERS = [
     *places_api.route_handlers,
     *photo_routes.route_handlers,
     *notices.route_handlers,
+    *workorders_routes.route_handlers,
 ]
-PERIODIC = [*accounts.periodic, *topics.periodic]
+PERIODIC = [*accounts.periodic, *topics.periodic, *workorders_routes.periodic]
 
 log = logging.getLogger("consult")
 

@@ -73,6 +73,17 @@ AUDIT_ACTIONS: dict[str, str] = {
     "vote.runoff_created": N_("runoff round created"),
     "vote.reviewed": N_("year-end review given"),
     "photo.attach": N_("photos attached"),
+    "department.member_added": N_("person attached to a department"),
+    "department.member_removed": N_("person detached from a department"),
+    "work_order.created": N_("work order opened"),
+    "work_order.dispatch": N_("work order dispatched"),
+    "work_order.escalate": N_("work order escalated"),
+    "work_order.handle": N_("work order handled by the level"),
+    "work_order.acknowledge": N_("work order acknowledged"),
+    "work_order.send_back": N_("work order sent back"),
+    "work_order.reply": N_("work order replied"),
+    "work_order.rate": N_("work order rated"),
+    "work_order.auto_escalate": N_("work order escalated automatically (acknowledgement missed)"),
 }
 
 

@@ -19,6 +19,7 @@ class Kind(StrEnum):
     vote_published = "vote_published"  # ... and its result was published
     announcement = "announcement"  # staff announcement
     account = "account"  # staff verified or declined my registration
+    work_order = "work_order"  # a work order I asked for, hold or sent moved (consult.workorders)
 
 
 KINDS = tuple(k.value for k in Kind)
@@ -32,6 +33,7 @@ KIND_LABELS = {
     Kind.vote_published: N_("A vote whose roll I am on publishes its result"),
     Kind.announcement: N_("Announcements from community staff"),
     Kind.account: N_("Staff verify or decline my registration"),
+    Kind.work_order: N_("A work order I asked for, work on or sent moves"),
 }
 
 # The message an announcement's notification carries.

@@ -16,7 +16,10 @@ What the domain reads (``PlaceSettings``, for a topic: the settings of its grid)
 * ``screening_days``: the response clock (接诉即办): a topic still proposed after this
   long is flagged "unanswered";
 * ``other_grids_rate``: whether representatives of other grids may rate a project
-  (residents rate only their own grid's, whatever this says).
+  (residents rate only their own grid's, whatever this says);
+* the work-order clocks (``consult.workorders``): ``ack_hours`` (签收, working hours),
+  ``response_hours``, ``return_days`` (退回 window), the working day
+  (``work_start_hour``, ``work_end_hour``) and ``weekends_off``.
 """
 
 from __future__ import annotations
@@ -68,6 +71,19 @@ SETTINGS: tuple[Setting, ...] = (
             N_("A proposed topic not screened within this time is flagged.")),
     Setting("other_grids_rate", N_("Representatives of other grids may rate"), SettingKind.flag, True,
             hint=N_("Residents rate only the projects of their own grid, whatever this says.")),
+    # the work-order clocks (consult.workorders): 接诉即办
+    Setting("ack_hours", N_("Work order acknowledge clock"), SettingKind.number, 2, 1, 72, N_("working hours"),
+            N_("A department that does not acknowledge a work order within this time loses it to the level above.")),
+    Setting("response_hours", N_("Work order first response"), SettingKind.number, 24, 1, 720, N_("hours"),
+            N_("The first response to a resident is due within this time of a work order's creation.")),
+    Setting("return_days", N_("Work order return window"), SettingKind.number, 7, 1, 60, N_("days"),
+            N_("A department may send a wrongly assigned work order back within this time of its dispatch.")),
+    Setting("work_start_hour", N_("Working day starts"), SettingKind.number, 9, 0, 23, N_("o'clock"),
+            N_("The work-order clocks count working hours only.")),
+    Setting("work_end_hour", N_("Working day ends"), SettingKind.number, 18, 1, 24, N_("o'clock"),
+            N_("Must be later than the start of the working day.")),
+    Setting("weekends_off", N_("Weekends are off"), SettingKind.flag, True,
+            hint=N_("When yes, Saturdays and Sundays do not count as working time.")),
 )
 BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
 KEYS: tuple[str, ...] = tuple(BY_KEY)
@@ -95,6 +111,12 @@ class PlaceSettings:
     discussion_days: int
     screening_days: int
     other_grids_rate: bool
+    ack_hours: int = 2
+    response_hours: int = 24
+    return_days: int = 7
+    work_start_hour: int = 9
+    work_end_hour: int = 18
+    weekends_off: bool = True
 
     @property
     def threshold(self) -> Fraction:

@@ -27,6 +27,13 @@ class Place(Table):
     discussion_days = Integer(null=True, default=None)
     screening_days = Integer(null=True, default=None)
     other_grids_rate = Boolean(null=True, default=None)
+    # the work-order clocks (consult.workorders; migration workorders_0001)
+    ack_hours = Integer(null=True, default=None)
+    response_hours = Integer(null=True, default=None)
+    return_days = Integer(null=True, default=None)
+    work_start_hour = Integer(null=True, default=None)
+    work_end_hour = Integer(null=True, default=None)
+    weekends_off = Boolean(null=True, default=None)
 
 
 class Department(Table):

@@ -249,7 +249,15 @@ def build_world(app, community) -> World:
             w.notification_of[role] = row["id"]
     w.ids["any_notification"] = next(iter(w.notification_of.values()))
     _admin_objects(w, community)
+    _work_orders(w)
     return w
+
+
+def _work_orders(w: World) -> None:
+    """A work order held by the world's community (opened from the proposed topic)."""
+    from consult.workorders import commands
+
+    w.ids["work_order"] = run(commands.create_from_topic(viewer(w.users["staff"]), w.ids["topic_proposed"]))
 
 
 def _admin_objects(w: World, community) -> None:

@@ -188,6 +188,18 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /votes/{vote_id:int}/print": PUBLIC,
     "GET /places/{place_id:int}/projects/print": PUBLIC,
     "GET /topics/{topic_id:int}/print": PUBLIC,
+    # work orders: the order page is public; a move is for the signed-in (the domain checks
+    # the role and its reach: the holder's place, the holder department, the requester)
+    "GET /work-orders/{order_id:int}": PUBLIC,
+    "POST /work-orders/{order_id:int}/act/{action:str}": SIGNED_IN,
+    "GET /department/orders": SIGNED_IN,  # a person in no department reads that they are in none
+    "GET /work-orders": COMMITTEE_OR_STAFF,
+    "GET /work-orders/new": STAFF,
+    "POST /work-orders/new": STAFF,
+    "POST /topics/{topic_id:int}/work-order": COMMITTEE_OR_STAFF,
+    "GET /admin/departments/{department_id:int}/members": ADMIN,
+    "POST /admin/departments/{department_id:int}/members": ADMIN,
+    "POST /admin/departments/{department_id:int}/members/remove": ADMIN,
 }
 
 # Not application routes: the static files router and the OpenAPI schema, by name.
@@ -211,6 +223,7 @@ DEFAULT_PARAMS = {
     "place_id": "community_place",
     "department_id": "department",
     "category_id": "category",
+    "order_id": "work_order",
 }
 PARAMS: dict[str, dict[str, str]] = {
     "POST /topics/{topic_id:int}/second": {"topic_id": "topic_proposed"},
@@ -261,6 +274,8 @@ FORMS: dict[str, dict] = {
     "POST /staff/announcements": {"title": "Matrix check", "body": "An announcement.", "everyone": "1"},
     "POST /staff/places/{place_id:int}/settings": {"min_ratings": "5"},
     "POST /notifications/groups/read": {"subject": "/topics/1"},
+    "POST /work-orders/{order_id:int}/act/{action:str}": {"reason": "Matrix check: needs the street."},
+    "POST /admin/departments/{department_id:int}/members": {"username": "nobody-here"},
 }
 
 

@@ -310,6 +310,30 @@ def endpoints() -> list[Endpoint]:
         Endpoint("receipt file", "representative", "POST", lambda w: f"/votes/{w.ids['vote_open']}/receipt/file",
                  {"code": value("abcd-abcd-abcd-abcd-abcd", "ABCD ABCD ABCD ABCD ABCD")}),
         *admin_endpoints(),
+        *work_order_endpoints(),
+    ]
+
+
+def work_order_endpoints() -> list[Endpoint]:
+    """Work orders: a plain service request, a move on the world's order (the staff of its
+    community hold it), attaching a person to a department."""
+    w0 = _WORLD_HOLDER[0]
+    order = lambda w: f"/work-orders/{w.ids['work_order']}"  # noqa: E731
+    grids = [str(g) for g in w0.community["grids"]]
+    categories = [str(c) for c in w0.community["categories"].values()]
+    departments = [str(w0.ids["department"]), "0", "-1"]
+    return [
+        Endpoint("service request", "staff", "POST", lambda w: "/work-orders/new",
+                 {"title": value(*PAYLOADS), "description": value(text=stored(20)), "category": value(*categories),
+                  "grid": value(*grids)}, pages=lambda w: ["/work-orders"]),
+        Endpoint("work order move", "staff", "POST", lambda w: order(w) + "/act/{action}",
+                 {"reason": value(text=stored()), "deadline": value("2099-01-01", "2026-01-01", ""),
+                  "department": value(*departments), "result": value(text=stored()), "note": value(*PAYLOADS)},
+                 path_params={"action": value("dispatch", "handle", "escalate", "reply", "rate")},
+                 pages=lambda w: [order(w), "/work-orders"]),
+        Endpoint("attach member", "admin", "POST", lambda w: f"/admin/departments/{w.ids['department']}/members",
+                 {"username": value("nobody-here", *PAYLOADS)},
+                 pages=lambda w: [f"/admin/departments/{w.ids['department']}/members"]),
     ]
 
 
@@ -377,7 +401,7 @@ ENDPOINT_NAMES = [
     "add projects", "roll entry", "roll csv", "ballot count", "ballot review", "cast", "review", "receipt",
     "receipt file", "create place", "update place", "move place", "deactivate place", "import places",
     "create department", "update department", "create category", "update category", "default categories",
-    "name install", "create staff", "place settings",
+    "name install", "create staff", "place settings", "service request", "work order move", "attach member",
 ]
 
 
@@ -438,6 +462,7 @@ NO_INPUT = {
     "POST /topics/{topic_id:int}/withdraw", "POST /staff/votes/{vote_id:int}/delete",
     "POST /topics/{topic_id:int}/comments/{comment_id:int}/unhide",
     "POST /topics/{topic_id:int}/comments/{comment_id:int}/dismiss-flags",
+    "POST /topics/{topic_id:int}/work-order", "POST /admin/departments/{department_id:int}/members/remove",
 }
 
 

@@ -96,7 +96,7 @@ def test_parse_blank_is_inherit_and_values_are_typed():
     assert parse_settings({}) == {k: None for k in KEYS}
     got = parse_settings({"satisfaction_percent": " 75 ", "min_ratings": "3", "other_grids_rate": "no",
                           "screening_days": "", "evaluation_days": "30"})
-    assert got == {"satisfaction_percent": 75, "min_ratings": 3, "evaluation_days": 30, "discussion_days": None,
+    assert got == {**{k: None for k in KEYS}, "satisfaction_percent": 75, "min_ratings": 3, "evaluation_days": 30, "discussion_days": None,
                    "screening_days": None, "other_grids_rate": False}
     assert parse_settings({"other_grids_rate": "yes"})["other_grids_rate"] is True
 
