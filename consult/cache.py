@@ -18,6 +18,7 @@ other data under.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Hashable
 
@@ -33,6 +34,7 @@ class RevisionCache:
         self.name = name
         self.size = size
         self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._pending: dict[Hashable, asyncio.Event] = {}
         self.hits = 0
         self.misses = 0
         _ALL.append(self)
@@ -62,12 +64,27 @@ class RevisionCache:
 
     async def get_or_load(self, key: Hashable | None, load: Callable[[], Awaitable[Any]]) -> Any:
         """Like ``get_or_make`` for a value read with ``await load()``. A ``None`` key
-        (see ``at``) means: read it, do not remember it."""
+        (see ``at``) means: read it, do not remember it.
+
+        One load per key at a time: requests that miss while it runs wait for it instead of
+        reading the same thing again (at 100,000 topics, 32 simultaneous first views of a
+        street's dashboard each recounted everything, and none answered within 10 s)."""
         if key is None:
             return await load()
         value = self.get(key, _MISSING)
-        if value is _MISSING:
+        if value is not _MISSING:
+            return value
+        pending = self._pending.get(key)
+        if pending is not None:
+            await pending.wait()  # the running load ends (well or not): look again
+            value = self.get(key, _MISSING)
+            return value if value is not _MISSING else await self.get_or_load(key, load)
+        done = self._pending[key] = asyncio.Event()
+        try:
             value = self.put(key, await load())
+        finally:
+            del self._pending[key]
+            done.set()
         return value
 
     def clear(self) -> None:
