@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from consult.cache import RevisionCache
+from tests.conftest import run
 
 
 def test_simultaneous_misses_load_once():
@@ -22,9 +23,9 @@ def test_simultaneous_misses_load_once():
     async def many():
         return await asyncio.gather(*(cache.get_or_load((1, "k"), load) for _ in range(32)))
 
-    results = asyncio.run(many())
+    results = run(many())
     assert len(loads) == 1 and all(r is results[0] for r in results)
-    assert asyncio.run(cache.get_or_load((1, "k"), load)) is results[0] and len(loads) == 1
+    assert run(cache.get_or_load((1, "k"), load)) is results[0] and len(loads) == 1
 
 
 def test_a_failed_load_is_not_remembered_and_waiters_try_themselves():
@@ -42,9 +43,9 @@ def test_a_failed_load_is_not_remembered_and_waiters_try_themselves():
         return await asyncio.gather(cache.get_or_load((2, "k"), load), cache.get_or_load((2, "k"), load),
                                     return_exceptions=True)
 
-    first, second = asyncio.run(both())
+    first, second = run(both())
     assert isinstance(first, RuntimeError) and second == "ok"
-    assert asyncio.run(cache.get_or_load((2, "k"), load)) == "ok" and len(calls) == 2
+    assert run(cache.get_or_load((2, "k"), load)) == "ok" and len(calls) == 2
     assert not cache._pending
 
 
@@ -56,7 +57,7 @@ def test_no_key_is_never_remembered_nor_coalesced():
         calls.append(1)
         return len(calls)
 
-    assert asyncio.run(cache.get_or_load(None, load)) == 1
-    assert asyncio.run(cache.get_or_load(None, load)) == 2
+    assert run(cache.get_or_load(None, load)) == 1
+    assert run(cache.get_or_load(None, load)) == 2
     with pytest.raises(KeyError):
         cache._pending[None]
