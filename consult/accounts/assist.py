@@ -36,7 +36,7 @@ async def forgot_password(request: Request, grid: FromQuery[str] = "") -> Templa
     """No e-mail, no text message: the resident is known at the community office. Choosing
     a grid names the office (a plain GET form: works without JavaScript)."""
     grid_id, _error = row_id(grid) if grid else (None, None)
-    grids = await services.grid_choices()
+    grids = await places.grid_choices()
     chosen = grid_id if grid_id in {g["id"] for g in grids} else None
     return render(request, "accounts/forgot.html", {
         "grids": grids, "grid": chosen, "community": await _community_of(chosen) if chosen else "",

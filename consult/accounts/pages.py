@@ -51,7 +51,7 @@ async def _place_options(request: Request) -> list[tuple[int, str]]:
 
 @get("/auth/register", name="accounts:register_form")
 async def register_form(request: Request) -> Template:
-    return render(request, "accounts/register.html", {"grids": await services.grid_choices(), "form": {}, "errors": {}})
+    return render(request, "accounts/register.html", {"grids": await places.grid_choices(), "form": {}, "errors": {}})
 
 
 @post("/auth/register", name="accounts:register")
@@ -68,7 +68,7 @@ async def register(request: Request) -> Any:
         return render(
             request,
             "accounts/register.html",
-            {"grids": await services.grid_choices(), "form": form, "errors": field_errors(exc.errors)},
+            {"grids": await places.grid_choices(), "form": form, "errors": field_errors(exc.errors)},
             status_code=400,
         )
     # Signed in at once, under a new session id (as a sign-in does); the CSRF cookie stays valid.
@@ -140,7 +140,7 @@ async def _account_page(request: Request, errors: dict[str, str], status_code: i
         "accounts/account.html",
         {
             "registration": registration,
-            "grids": await services.grid_choices() if registration["declined_at"] else [],
+            "grids": await places.grid_choices() if registration["declined_at"] else [],
             "requests": await services.pending_requests_of(viewer.id),
             "requestable": [(r.value, _(ROLE_LABELS[r])) for r in REQUESTABLE_ROLES if r.value not in viewer.granted],
             "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role},

@@ -35,10 +35,6 @@ def now() -> datetime:
 # ---------------------------------------------------------------- reading
 
 
-async def grid_choices() -> list[dict]:
-    return await places.grid_choices()
-
-
 async def roles_of(user_id: int) -> frozenset[str]:
     rows = await UserRole.select(UserRole.role).where(UserRole.user == user_id)
     return frozenset(r["role"] for r in rows)
@@ -72,7 +68,7 @@ async def load_viewer(user_id: int) -> Viewer | None:
 
 
 async def register(username, display_name, password, password2, grid_id) -> int:
-    grids = {g["id"] for g in await grid_choices()}
+    grids = {g["id"] for g in await places.grid_choices()}
     reg = validate_registration(username, display_name, password, password2, grid_id, grids)
     password_hash = await passwords.hash_async(reg.password)
     async with db.transaction():
@@ -195,7 +191,7 @@ async def registration_of(user_id: int) -> dict:
 async def ask_again(user_id: int, grid_id: str | None) -> None:
     """A declined newcomer asks staff to verify them again, in the grid they now choose
     (the usual reason for a decline is the wrong grid, or nobody found at home)."""
-    grids = {g["id"] for g in await grid_choices()}
+    grids = {g["id"] for g in await places.grid_choices()}
     async with db.transaction():
         row = await registration_of(user_id)
         if row["declined_at"] is None:

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from consult.roles import ROLE_LABELS, Role
 from consult.accounts.guards import requires, signed_in, viewer_of
-from consult.accounts.services import grid_choices
+from consult.places.queries import grid_choices
 import consult.notifications.groups as groups_of
 import consult.notifications.services as services
 from consult.messages import N_, Refusal
