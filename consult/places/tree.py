@@ -9,6 +9,7 @@ engines, with no query per place. Standard library only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from enum import StrEnum
 
 from consult.messages import N_
@@ -100,27 +101,33 @@ class Tree:
 
     def ordered(self) -> list[PlaceNode]:
         """Depth first, each level by position then name (the order of every list of places)."""
-        children = self._children()
+        return list(self._order)
+
+    @cached_property
+    def _order(self) -> tuple[PlaceNode, ...]:
+        # Worked out once per tree: the tree itself is read once per content revision
+        # (consult.places.queries.tree), and every place select, filter and scope walks it.
+        children = self._by_parent
         out: list[PlaceNode] = []
 
         def walk(parent):
-            for node in children.get(parent, []):
+            for node in children.get(parent, ()):
                 out.append(node)
                 walk(node.id)
 
         walk(None)
-        return out
+        return tuple(out)
 
-    def _children(self) -> dict[int | None, list[PlaceNode]]:
+    @cached_property
+    def _by_parent(self) -> dict[int | None, tuple[PlaceNode, ...]]:
         children: dict[int | None, list[PlaceNode]] = {}
         for node in self.nodes.values():
             children.setdefault(node.parent, []).append(node)
-        for kids in children.values():
-            kids.sort(key=lambda n: (n.position, n.name, n.id))
-        return children
+        return {parent: tuple(sorted(kids, key=lambda n: (n.position, n.name, n.id)))
+                for parent, kids in children.items()}
 
     def children(self, place_id: int | None) -> list[PlaceNode]:
-        return self._children().get(place_id, [])
+        return list(self._by_parent.get(place_id, ()))
 
     def roots(self) -> list[PlaceNode]:
         return self.children(None)
