@@ -43,8 +43,8 @@ def place_options(t: Tree, selected: int | None = None) -> list[dict]:
         if not node.active and node.id != selected:
             continue
         depth = len(t.ancestors(node.id)) - 1
-        out.append({"id": node.id, "kind": node.kind.value, "depth": depth, "name": option_label(t, node),
-                    "text": option_label(t, node)})
+        label = option_label(t, node)
+        out.append({"id": node.id, "kind": node.kind.value, "depth": depth, "name": label, "text": label})
     return out
 
 

@@ -9,12 +9,18 @@ can only ever return what rendering that same input would produce.
 
 Forms in such a block use ``csrf()``, which renders a placeholder here; ``fill_csrf``
 puts each request's own token in. Use this only where ``bench/`` shows the rendering is
-the cost (today: a topic's comments, the list's result rows, a published vote's result).
+the cost (today: a topic's comments, the list's result rows, a published vote's result,
+the dashboard).
+
+Where even building the view costs too much on every request (the dashboard: the place
+select has one option per place, the figures are drawn from ten aggregates), ``cached_load``
+takes the key and an async ``load`` that makes the blocks' context: the context is read
+only on a miss. The key must then name everything ``load`` reads (its revision first).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 
 from jinja2_fragments import render_block
 from litestar import Request
@@ -42,3 +48,20 @@ def cached_block(request: Request, template: str, block: str, view: Hashable, *,
     else:
         html = _FRAGMENTS.get_or_make((template, block, i18n.get_locale(), view), make)
     return fill_csrf(html, request) if forms else html
+
+
+async def cached_load(
+    template: str, blocks: tuple[str, ...], key: tuple | None, load: Callable[[], Awaitable[dict]]
+) -> tuple[Markup, ...]:
+    """``blocks`` of ``template`` rendered from the context ``await load()`` returns, once
+    per language and ``key`` (see ``consult.cache.at``: None inside a transaction, rendered
+    and not remembered). ``load`` runs only on a miss, one at a time per key; the blocks read
+    that context and the translation and link globals only, and hold no form that posts."""
+
+    async def make() -> tuple[Markup, ...]:
+        context = {**await load(), "csrf_placeholder": True}
+        return tuple(Markup(render_block(ENVIRONMENT, template, block, context)) for block in blocks)
+
+    if key is None:
+        return await make()
+    return await _FRAGMENTS.get_or_load((template, blocks, i18n.get_locale(), key), make)

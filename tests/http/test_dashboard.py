@@ -401,3 +401,45 @@ def test_the_figures_are_read_once_per_revision_and_a_write_shows_at_once(client
     run(commands.propose_topic(viewer(make_user("resident")), "A new topic to count", "A description long enough.",
                                "parking", community["grids"][0]))
     assert run(queries.stats(StatsFilters())).topics == before + 1
+
+
+def test_the_page_is_rendered_once_per_revision_language_and_filters(client, make_user, community, monkeypatch):
+    """The filter form and the figures are shared HTML: a repeat view renders no block and
+    reads no choices, another language or another filter renders its own, and a write (a
+    new revision) shows at once."""
+    from consult.dashboard import queries
+    from consult.topics import commands
+    from consult.web import fragments
+    from tests.http.test_topics_helpers import viewer
+
+    rendered, chosen = [], []
+    real_render, real_choices = fragments.render_block, queries.choices
+
+    def counting_render(env, template, block, context):
+        rendered.append((template, block))
+        return real_render(env, template, block, context)
+
+    async def counting_choices(*args, **kwargs):
+        chosen.append(args)
+        return await real_choices(*args, **kwargs)
+
+    monkeypatch.setattr(fragments, "render_block", counting_render)
+    monkeypatch.setattr(queries, "choices", counting_choices)
+    client.tc.cookies.set("lang", "en")
+    first = client.get("/dashboard?year=2026")
+    assert first.status_code == 200 and rendered == [("dashboard/_figures.html", "filters"),
+                                                       ("dashboard/_figures.html", "figures")]
+    again = client.get("/dashboard?year=2026")
+    assert again.text == first.text and len(rendered) == 2 and len(chosen) == 1
+    assert client.get("/dashboard?year=2026", headers={"HX-Request": "true"}).status_code == 200
+    assert len(rendered) == 2  # the htmx swap is the same cached figures block
+    client.tc.cookies.set("lang", "zh_CN")
+    assert "全部地点" in client.get("/dashboard?year=2026").text and len(rendered) == 4
+    client.get(f"/dashboard?place={community['grids'][0]}")
+    assert len(rendered) == 6
+    count = re.search(r"(\d+) 个议题|(\d+) topics?", client.get("/dashboard").text)
+    run(commands.propose_topic(viewer(make_user("resident")), "One more topic to count", "A description long enough.",
+                               "parking", community["grids"][0]))
+    after = re.search(r"(\d+) 个议题|(\d+) topics?", client.get("/dashboard").text)
+    assert count and after and int(after.group(1) or after.group(2)) == int(count.group(1) or count.group(2)) + 1
+    client.tc.cookies.delete("lang")
