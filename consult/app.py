@@ -28,7 +28,7 @@ from consult.fields import is_id
 from consult.settings import Settings, load_settings
 import consult.places.api as places_api
 import consult.voting.sealing as sealing
-from consult.web import access_log, i18n
+from consult.web import access_log, display, i18n
 from consult.web.errors import EXCEPTION_HANDLERS
 from consult.web.forms import refuse_nul
 from consult.web.middleware import LocaleMiddleware, security_headers
@@ -38,6 +38,7 @@ from consult.web.templating import template_config, use_routes
 # between runs, async function): deleting expired sessions, closing evaluation windows.
 ROUTE_HANDLERS = [
     *web.route_handlers,
+    *display.route_handlers,
     *home.route_handlers,
     *accounts.route_handlers,
     *notifications.route_handlers,

@@ -317,6 +317,19 @@ def heat_map(matrix: Matrix, *, label_width: int = 96, cell_w: int = 72, cell_h:
     )
 
 
+def text_width(text: str, size: int = 12) -> int:
+    """A generous estimate of the width of ``text`` at ``size`` px: CJK characters are square,
+    Latin ones about 0.6 of that (no font metrics on the server)."""
+    return round(sum(size if ord(ch) >= 0x2E80 else size * 0.62 for ch in text))
+
+
+def heat_map_fit(matrix: Matrix, size: int = 12) -> dict:
+    """Label and cell widths that hold every row and column name whole at ``size`` px."""
+    label = max((text_width(r["name"], size) for r in matrix.rows), default=0)
+    column = max((text_width(c["name"], size) for c in matrix.columns), default=0)
+    return {"label_width": max(96, label + 12), "cell_w": max(56, column + 10)}
+
+
 def nice_max(value: int) -> int:
     """A round upper bound for an axis: 1, 2, 5, 10, 20, 50, ..."""
     if value <= 1:

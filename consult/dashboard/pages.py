@@ -47,6 +47,12 @@ async def _threshold_at(place_id: int | None) -> float | None:
     return domain.percent(settings_at(tree, place_id).threshold)
 
 
+# Charts drawn at a phone's width (at least 280 px on screen: their 12 px text never shrinks below
+# 12 px at 360 px); a bar's label sits above it, so long category names stay whole.
+PHONE_LINE = {"width": 280, "height": 180, "left": 30, "right": 22, "top": 14, "bottom": 30, "max_ticks": 4}
+PHONE_BARS = {"width": 280, "label_width": 0, "value_width": 70, "row_h": 44, "bar_h": 16}
+
+
 def _figures(stats: Stats, categories: list[dict], grids: list[dict], threshold: float | None) -> dict:
     """What the template draws: tables, and the SVG geometry from the domain."""
     matrix = domain.category_grid_matrix(categories, grids, stats.topics_by_category_grid)
@@ -56,18 +62,18 @@ def _figures(stats: Stats, categories: list[dict], grids: list[dict], threshold:
     by_category = stats.satisfaction_by_category
     return {
         "matrix": matrix,
-        "heat": domain.heat_map(matrix) if matrix.total else None,
+        "heat": domain.heat_map(matrix, **domain.heat_map_fit(matrix)) if matrix.total else None,
         "months": stats.opened_per_month,
-        "line": domain.line_chart(stats.opened_per_month) if any(m.topics for m in stats.opened_per_month) else None,
+        "line": domain.line_chart(stats.opened_per_month, **PHONE_LINE) if any(m.topics for m in stats.opened_per_month) else None,
         "threshold": threshold,
         "round_bars": domain.percent_bars(
-            [(_("Round {n}", n=r.round), r.rate_percent) for r in rounds], threshold=threshold
+            [(_("Round {n}", n=r.round), r.rate_percent) for r in rounds], threshold=threshold, **PHONE_BARS
         ) if rounds else None,
         "category_bars": domain.percent_bars(
-            [(_name(c.category_zh, c.category_en), c.rate_percent) for c in by_category], threshold=threshold
+            [(_name(c.category_zh, c.category_en), c.rate_percent) for c in by_category], threshold=threshold, **PHONE_BARS
         ) if by_category else None,
         "overdue_bar": domain.percent_bars(
-            [(_("Overdue"), stats.overdue.share_percent)]
+            [(_("Overdue"), stats.overdue.share_percent)], **PHONE_BARS
         ) if stats.overdue.open_projects else None,
         "top": [{**t.__dict__, "state_label": _state_label(t.state)} for t in stats.most_seconded_open],
     }

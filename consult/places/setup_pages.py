@@ -27,7 +27,7 @@ from consult.web.templating import flash, redirect, render, url
 # Routes anybody may use while the install is being set up.
 OPEN_DURING_SETUP = frozenset({
     "accounts:login_form", "accounts:login", "accounts:logout", "accounts:account", "accounts:change_password",
-    "web:language", "web:health",
+    "web:language", "web:health", "display:set",
 })
 UNGATED_PREFIXES = ("/static/", "/api/")
 RETRY_AFTER_SECONDS = 3600

@@ -63,12 +63,22 @@ def is_private(scope: Scope) -> bool:
     return bool(handler is not None and getattr(handler, "opt", {}).get("no_store"))
 
 
+def vary_on_cookie(headers: MutableScopeHeaders) -> None:
+    """HTML depends on the `display` (长辈版) and `lang` cookies: no shared cache may give one
+    person's rendering to another (Vary: Cookie, added to whatever the page already varies on)."""
+    present = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
+    if "cookie" not in {v.lower() for v in present}:
+        headers["Vary"] = ", ".join([*present, "Cookie"])
+
+
 def security_headers(production: bool):
     async def before_send(message: Message, scope: Scope) -> None:
         if message["type"] == "http.response.start":
             headers = MutableScopeHeaders.from_message(message)
             if is_private(scope):
                 headers["Cache-Control"] = "no-store"
+            if headers.get("Content-Type", "").startswith("text/html"):
+                vary_on_cookie(headers)
             headers["Content-Security-Policy"] = CSP
             headers["X-Content-Type-Options"] = "nosniff"
             headers["Referrer-Policy"] = "same-origin"

@@ -28,6 +28,7 @@ from consult.messages import N_
 from consult.numbers import percent_text
 from consult.settings import BASE_DIR
 import consult.web.i18n as i18n
+from consult.web.display import display_mode
 
 SHANGHAI_OFFSET_HOURS = 8
 _SHANGHAI = timezone(timedelta(hours=SHANGHAI_OFFSET_HOURS))
@@ -204,6 +205,7 @@ def base_context(request: Request, take_flashes: bool = True) -> dict[str, Any]:
         "request": request,
         "viewer": viewer_of(request),
         "flashes": flashes,
+        "display": display_mode(request),
         "path": request.url.path,
         "full_path": request.url.path + (("?" + request.url.query) if request.url.query else ""),
     }

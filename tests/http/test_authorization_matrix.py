@@ -52,6 +52,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /healthz": PUBLIC,
     "GET /photos/{photo_id:int}/{size:str}": PUBLIC,
     "GET /lang/{code:str}": PUBLIC,
+    "GET /display/{mode:str}": PUBLIC,
     # accounts
     "GET /auth/register": PUBLIC,
     "POST /auth/register": PUBLIC,
@@ -259,7 +260,7 @@ PARAMS: dict[str, dict[str, str]] = {
     "GET /votes/{vote_id:int}/receipt/yours": {"vote_id": "vote_open"},
     "POST /votes/{vote_id:int}/receipt/file": {"vote_id": "vote_open"},
 }
-LITERAL_PARAMS = {"code": "en", "role": "representative", "action": "open_discussion", "size": "320"}
+LITERAL_PARAMS = {"code": "en", "mode": "elder", "role": "representative", "action": "open_discussion", "size": "320"}
 
 # A plausible form for some entries, so an allowed role reaches past the first check.
 FORMS: dict[str, dict] = {

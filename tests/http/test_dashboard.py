@@ -282,7 +282,7 @@ def test_page_shows_tables_and_svg_charts_for_every_figure(client, data):
     grid = section(html, "fig-category-grid")
     assert '<svg class="chart heatmap"' in grid and "<title" in grid and 'role="img"' in grid
     assert "Parking" in text_of(grid)
-    rows = re.findall(r"<tr><th scope=\"row\">([^<]+)</th>((?:<td class=\"num\">\d+</td>)+)</tr>", grid)
+    rows = re.findall(r"<tr><th scope=\"row\">([^<]+)</th>((?:<td class=\"num\"[^>]*>\d+</td>)+)</tr>", grid)
     table = {name: [int(n) for n in re.findall(r">(\d+)<", tds)] for name, tds in rows}
     assert table["Parking"][:2] == [2, 2] and table["Parking"][-1] == 4
     assert table["Elevator retrofit"][:2] == [1, 1]
