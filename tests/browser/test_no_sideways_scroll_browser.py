@@ -12,9 +12,11 @@ from tests.browser.conftest import ARTIFACTS
 # the widest element that reaches past the right edge, to name in a failure
 WIDEST = """() => {
   const width = document.documentElement.clientWidth; let worst = null, right = width;
+  const clipped = el => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+    if (getComputedStyle(p).overflowX !== "visible") return true; } return false; };
   for (const el of document.body.querySelectorAll("*")) {
     const r = el.getBoundingClientRect().right;
-    if (r > right) { right = r; worst = el; }
+    if (r > right && !clipped(el)) { right = r; worst = el; }
   }
   return worst ? `${worst.tagName.toLowerCase()}${worst.id ? "#" + worst.id : ""}.${worst.className} to ${Math.round(right)} px` : "";
 }"""
