@@ -134,3 +134,25 @@ def sign_in(page, base: str, username: str, password: str) -> None:
     # navigating away earlier would abort it
     page.wait_for_url(lambda url: "/auth/login" not in url, timeout=30_000)
     page.wait_for_load_state("networkidle")
+
+
+AXE_DIR = ROOT / "tests" / "browser" / "axe"
+AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script (the npm package pinned in tests/browser/axe, never served by the app).
+    Installed here with `npm ci` when missing, so the README's test command works on a fresh
+    clone; a failed install fails the tests (it never skips them)."""
+    if not AXE_JS.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail(f"{AXE_JS} is missing and npm is not installed: install Node.js, then run "
+                        "`npm ci --prefix tests/browser/axe`")
+        done = subprocess.run([npm, "ci", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund"],
+                              capture_output=True, text=True)
+        if done.returncode != 0 or not AXE_JS.exists():
+            pytest.fail(f"`npm ci --prefix tests/browser/axe` failed ({done.returncode}): run it by hand.\n"
+                        + done.stdout[-2000:] + done.stderr[-2000:])
+    return AXE_JS.read_text(encoding="utf-8")
