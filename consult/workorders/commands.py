@@ -42,6 +42,7 @@ from consult.workorders.steps import (
     asker_of, check_move, departments_of, hop, level_people, load_order, members_of, roles_on, tell, utcnow,
 )
 from consult.workorders.tables import WorkOrder
+from consult.workorders.workcal import clock_settings
 
 W, A, S = WorkOrder, OrderAction, OrderState
 PEOPLE_ACTIONS = frozenset({A.dispatch, A.escalate, A.handle, A.acknowledge, A.send_back, A.reply, A.rate})
@@ -141,12 +142,12 @@ async def department_choices(order: dict, tree: Tree) -> dict[int, dict]:
 
 
 async def _dispatch(order, data, tree, now, _viewer) -> Move:
-    settings = await places.settings_of(order["holder_place"])
+    settings, calendar = await clock_settings(order["holder_place"])
     deadline = end_of(data["deadline"])
     dep = data["department"]
     return Move(S.dispatched, {W.holder_place: None, W.holder_department: dep, W.sent_by: order["holder_place"],
                                W.handler_department: dep, W.deadline: deadline, W.dispatched_at: now,
-                               W.ack_due_at: ack_due(settings, now), W.acknowledged_at: None},
+                               W.ack_due_at: ack_due(settings, now, calendar), W.acknowledged_at: None},
                 to_department=dep, reason=data.get("note") or "", deadline=deadline, tell=await members_of(dep))
 
 
@@ -192,8 +193,8 @@ async def _rate(order, data, tree, now, _viewer) -> Move:
         return Move(state, values, to_place=order["holder_place"], to_department=department)
     values.update({W.round: order["round"] + 1, W.replied_at: None, W.result: ""})
     if department is not None:
-        settings = await places.settings_of(order["sent_by"])
-        values.update({W.dispatched_at: now, W.ack_due_at: ack_due(settings, now), W.acknowledged_at: None})
+        settings, calendar = await clock_settings(order["sent_by"])
+        values.update({W.dispatched_at: now, W.ack_due_at: ack_due(settings, now, calendar), W.acknowledged_at: None})
     people = await members_of(department) if department is not None else await level_people(order["holder_place"])
     return Move(state, values, to_place=order["holder_place"], to_department=department,
                 round=order["round"] + 1, tell=people)
