@@ -87,6 +87,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "work_order.reply": N_("work order replied"),
     "work_order.rate": N_("work order rated"),
     "work_order.auto_escalate": N_("work order escalated automatically (acknowledgement missed)"),
+    "work_order.close_unrated": N_("work order closed without a rating (evaluation window ended)"),
 }
 
 

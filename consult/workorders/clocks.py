@@ -55,6 +55,6 @@ def due_of(state: str, ack_due_at: datetime | None, deadline: datetime | None) -
 
 def clock_of(state: str, ack_due_at: datetime | None, deadline: datetime | None,
              now: datetime) -> tuple[str, int] | None:
-    """("left_hours", 3) and the like (``consult.workorders.calendar.CLOCK_WORDS``), or None."""
+    """("left_hours", 3) and the like (worded by ``consult.workorders.clock_text``), or None."""
     due = due_of(state, ack_due_at, deadline)
     return None if due is None else clock_words(now, due)
