@@ -26,7 +26,7 @@ def window_ended(replied_at: datetime | None, evaluation_days: int, now: datetim
     return replied_at is not None and now > replied_at + timedelta(days=evaluation_days)
 
 
-async def _close_one(order_id: int, now: datetime) -> bool:
+async def close_one(order_id: int, now: datetime) -> bool:
     async with db.transaction():
         order = await load_order(order_id)
         settings = await places.settings_of(order["grid"])
@@ -51,7 +51,7 @@ async def close_unrated_orders(now: datetime | None = None) -> int:
     closed = 0
     for row in rows:
         if window_ended(row["replied_at"], settings_at(tree, row["grid"]).evaluation_days, now):
-            closed += await _close_one(row["id"], now)
+            closed += await close_one(row["id"], now)
     if closed:
         log.info("closed %d work orders not rated within the evaluation window", closed)
     return closed
