@@ -138,3 +138,7 @@ def test_a_department_person_is_not_awaiting_verification_and_lands_on_the_queue
     assert other.login(someone).headers["location"] == "/"
     home = other.get("/").text
     assert "awaiting verification" in home and 'id="nav-queue"' not in home
+    from consult.accounts.grants import verification_queue
+
+    waiting = {r["username"] for r in run(verification_queue(viewer(person("staff"))))["unverified"]}
+    assert someone in waiting and worker not in waiting
