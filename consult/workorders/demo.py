@@ -21,6 +21,7 @@ from consult.accounts.demo import DEMO_PASSWORD, load_base_places
 from consult.accounts.services import create_user, load_viewer
 from consult.accounts.tables import User
 from consult.places.tables import Department
+from consult.topics.tables import Topic
 from consult.workorders import commands
 from consult.workorders.calendar import LOCAL
 from consult.workorders.escalation import escalate_one
@@ -173,6 +174,20 @@ async def _open(d: _Demo) -> None:
         await close_one(oid, replied + timedelta(days=15))
 
 
+async def _from_topic(d: _Demo) -> None:
+    """A project of the demo's topics handed to the property as a work order (its hops show
+    on the topic's timeline and its clock in the topic's work-order block)."""
+    T = Topic
+    topic = await T.select(T.id).where(T.state.is_in(["project", "implementing"]) & T.grid.is_in(d.places["grids"])
+                                       ).order_by(T.id).first()
+    if topic is None or await WorkOrder.exists().where(WorkOrder.topic == topic["id"]):
+        return
+    d.created += 1
+    oid = await commands.create_from_topic(d.people["demo_staff"], topic["id"], now=d.at(4))
+    await d.dispatch("demo_staff", oid, PROPERTY, 3.9, 14)
+    await d.act("demo_dept_property", oid, "acknowledge", 3.85)
+
+
 # Stories added by other features (follow-up 回访, 诉求不合理 with its second approver): each
 # ``async def story(d: _Demo) -> None`` runs after the ones above.
 STORY_HOOKS: list[Callable[[_Demo], Awaitable[None]]] = []
@@ -182,7 +197,7 @@ async def load() -> str:
     places = await load_base_places()
     departments = {r["name"]: r["id"] for r in await Department.select(Department.id, Department.name)}
     d = _Demo(await _people(places, departments), places, departments)
-    for story in (_closed, _second_round, _escalations, _returned_and_missed, _open, *STORY_HOOKS):
+    for story in (_closed, _second_round, _escalations, _returned_and_missed, _open, _from_topic, *STORY_HOOKS):
         await story(d)
     accounts = ", ".join(f"{u} ({dep or '区 staff'})" for u, _n, dep in ACCOUNTS)
     if not d.created:
