@@ -16,7 +16,7 @@ from litestar.static_files import create_static_files_router
 
 from consult import accounts, dashboard, db, home, notifications, topics, voting, web
 from consult.accounts import passwords
-from consult.places import settings_pages
+from consult.places import calendar_pages, settings_pages
 from consult import notices
 from consult.accounts.guards import viewer_middleware
 from consult.accounts.limits import LoginLimiter, make_counters
@@ -47,6 +47,7 @@ ROUTE_HANDLERS = [
     *voting.route_handlers,
     *places_routes.route_handlers,
     *settings_pages.route_handlers,
+    *calendar_pages.route_handlers,
     *places_api.route_handlers,
     *photo_routes.route_handlers,
     *notices.route_handlers,

@@ -56,6 +56,9 @@ AUDIT_ACTIONS: dict[str, str] = {
     "comment.guidance": N_("comment marked as guidance"),
     "topic.vote_outcome_skipped": N_("vote outcome skipped (the topic is not a project)"),
     "place.settings_changed": N_("place settings changed"),
+    "place.calendar_day_set": N_("holiday calendar: day set"),
+    "place.calendar_day_removed": N_("holiday calendar: day removed"),
+    "place.calendar_imported": N_("holiday calendar imported"),
     "vote.created": N_("vote created"),
     "vote.deleted": N_("draft vote deleted"),
     "vote.settings_changed": N_("vote settings changed"),
@@ -84,6 +87,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "work_order.reply": N_("work order replied"),
     "work_order.rate": N_("work order rated"),
     "work_order.auto_escalate": N_("work order escalated automatically (acknowledgement missed)"),
+    "work_order.close_unrated": N_("work order closed without a rating (evaluation window ended)"),
 }
 
 

@@ -68,6 +68,12 @@ def build_parser() -> Parser:
         "import", help="create places from a CSV file, one row per place",
         description=PLACES_IMPORT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     places_import.add_argument("file", help="the CSV file (UTF-8), or - for standard input")
+    holidays = places_sub.add_parser(
+        "holidays", help="add the days of a CSV file (date,kind,name) to a place's holiday calendar",
+        description="Each row: date (YYYY-MM-DD), kind (holiday, or workday for a make-up working day: 调休), "
+                    "name. A bad row is reported by its line number and nothing is imported (docs/PLACES.md).")
+    holidays.add_argument("place", help="the place: its id, or its name when no other place has that name")
+    holidays.add_argument("file", help="the CSV file (UTF-8), or - for standard input")
 
     recount = sub.add_parser("recount", help="recount a published vote from its open-data JSON (FILE or -)")
     recount.add_argument("file")
@@ -242,6 +248,46 @@ def cmd_user_add(args) -> int:
     return 0
 
 
+def _read_input(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read()
+    with open(name, "rb") as f:
+        return f.read()
+
+
+def cmd_places_holidays(args) -> int:
+    settings = _settings()
+    try:
+        data = _read_input(args.file)
+    except OSError as exc:
+        print(f"consult: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return USAGE_EXIT
+    from consult.places.calendar_changes import find_place, import_days
+    from consult.places.calendar_days import CalendarFileRefused
+
+    async def run():
+        await _prepare(settings)
+        from consult import db
+
+        try:
+            place_id = await find_place(args.place)
+            return None if place_id is None else await import_days(None, place_id, data)
+        finally:
+            await db.close_engine()
+
+    try:
+        result = asyncio.run(run())
+    except CalendarFileRefused as exc:
+        print(f"consult: {exc}", file=sys.stderr)
+        print("consult: nothing was imported.", file=sys.stderr)
+        return 1
+    if result is None:
+        print(f"consult: no single place is named {args.place!r} (give its id).", file=sys.stderr)
+        return USAGE_EXIT
+    print(f"Imported {args.file} into the calendar of {args.place}: {result[0]} days, {result[1]} changed.")
+    return 0
+
+
 def cmd_places_import(args) -> int:
     settings = _settings()
     try:
@@ -372,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "user":
         code = cmd_user_add(args)
     elif args.command == "places":
-        code = cmd_places_import(args)
+        code = cmd_places_holidays(args) if args.places_command == "holidays" else cmd_places_import(args)
     else:
         code = COMMANDS[args.command](args)
     if code:

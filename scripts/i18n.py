@@ -78,7 +78,7 @@ def main(argv: list[str]) -> int:
             if msg is None:
                 print(f"not in the source: {msgid!r}", file=sys.stderr)
                 continue
-            msg.string = text
+            msg.string = (text,) if msg.pluralizable else text  # zh_CN has one plural form
             msg.flags.discard("fuzzy")
         save(po)
         print(f"{len(untranslated(po, source))} untranslated", file=sys.stderr)

@@ -190,6 +190,8 @@ async def verification_queue(actor: Viewer) -> dict:
         "COALESCE(gc.name || ' · ', '') || g.name AS grid_name "
         "FROM account a LEFT JOIN place g ON g.id = a.grid LEFT JOIN place gc ON gc.id = g.parent "
         f"WHERE a.active AND {where} AND NOT EXISTS (SELECT 1 FROM user_role r WHERE r.\"user\" = a.id) "
+        # a department's people were attached by an administrator: not waiting for verification
+        "AND NOT EXISTS (SELECT 1 FROM department_member d WHERE d.\"user\" = a.id) "
         "ORDER BY a.declined_at IS NOT NULL, a.created_at", *values,
     )
     requests = await RoleRequest.raw(

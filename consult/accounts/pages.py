@@ -109,7 +109,7 @@ async def login(request: Request) -> Any:
     # Imported here: the task view reads topics and votes, whose packages load this one.
     from consult.home.tasks import landing_after_sign_in
 
-    return redirect(await landing_after_sign_in(viewer, target, url("home:tasks")))
+    return redirect(await landing_after_sign_in(viewer, target, url("home:tasks"), url("workorders:queue")))
 
 
 async def _start_session(request: Request, user_id: int, epoch: int) -> None:

@@ -44,6 +44,7 @@ async def load_viewer(user_id: int) -> Viewer | None:
     """The account and its roles in one query (this runs on every signed-in request)."""
     rows = await User.raw(
         "SELECT a.id, a.username, a.display_name, a.grid, a.must_change_password, a.active, a.session_epoch, "
+        'EXISTS (SELECT 1 FROM department_member d WHERE d."user" = a.id) AS in_department, '
         'r.role, r.place, p.path FROM account a LEFT JOIN user_role r ON r."user" = a.id '
         "LEFT JOIN place p ON p.id = r.place WHERE a.id = {}",
         user_id,
@@ -61,6 +62,7 @@ async def load_viewer(user_id: int) -> Viewer | None:
                             for r in rows if r["role"] is not None)),
         must_change_password=bool(row["must_change_password"]),
         session_epoch=int(row["session_epoch"] or 0),
+        in_department=bool(row["in_department"]),
     )
 
 

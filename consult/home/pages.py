@@ -20,6 +20,7 @@ from consult.topics.clock import local_today
 from consult.web.fragments import cached_block
 from consult.web.i18n import gettext as _
 from consult.web.templating import render
+from consult.workorders.views import row_view
 
 async def place_path(place: str) -> tuple[int | None, str]:
     """The place a page is about, from ``?place=ID`` (none: the whole install)."""
@@ -47,6 +48,8 @@ async def home(request: Request, place: FromQuery[str] = "") -> Template:
 @get("/tasks", name="home:tasks", guards=[requires(*TASK_ROLES)], opt={"no_store": True})
 async def show_tasks(request: Request) -> Template:
     tasks = await tasks_for(viewer_of(request))
+    if tasks.work_orders:
+        tasks.work_orders.rows = [row_view(r) for r in tasks.work_orders.rows]
     return render(request, "home/tasks.html", {
         "tasks": tasks, "ending_days": ENDING_DAYS,
         "role_labels": {role.value: _(label) for role, label in ROLE_LABELS.items()},

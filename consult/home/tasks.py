@@ -2,7 +2,8 @@
 
 Committee: topics waiting for screening (oldest first), flagged comments, discussions
 ending. Staff: residents waiting for verification, role requests, projects to start,
-evaluations to open, overdue projects. Representatives: open votes they are on the roll
+evaluations to open, overdue projects; both: the open work orders of their levels, the
+least time left first. Representatives: open votes they are on the roll
 of and have not cast, projects under way to supervise. Every list is limited to the
 places where the person holds the role (``Viewer.scopes_of`` and one path range per
 place, ``within_sql``); a vote's roll is its own scope. One query per list, never per
@@ -23,6 +24,7 @@ from consult.topics.evaluation import is_overdue, is_unanswered
 from consult.topics.lifecycle import OPEN_PROJECT_STATES, FundingRoute, TopicState, state_values
 from consult.topics.tables import Topic
 from consult.voting.lifecycle import VoteState
+from consult.workorders import queries as work_orders
 
 SHOWN = 10  # rows of each list; the count says how many there are in all
 ENDING_DAYS = 7  # a discussion "ends soon" when its end date is at most this many days away
@@ -90,11 +92,12 @@ class Tasks:
     committee: dict[str, TaskList] | None = None
     staff: dict[str, TaskList] | None = None
     representative: dict[str, TaskList] | None = None
+    work_orders: TaskList | None = None  # open work orders the committee's or staff's levels hold or sent
 
     @property
     def count(self) -> int:
         return sum(t.total for part in (self.committee, self.staff, self.representative) if part
-                   for t in part.values())
+                   for t in part.values()) + (self.work_orders.total if self.work_orders else 0)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -185,6 +188,8 @@ async def tasks_for(viewer: Viewer, today: date | None = None, now: datetime | N
         tasks.staff = await _staff(viewer, scopes, today)
     if scopes := viewer.scopes_of(Role.representative.value):
         tasks.representative = await _representative(viewer, scopes, today)
+    if scopes := viewer.scopes_of(Role.committee.value, Role.staff.value):
+        tasks.work_orders = TaskList.of(await work_orders.held_by_levels(scopes, now))  # by time left
     return tasks
 
 
@@ -192,10 +197,13 @@ def holds_task_role(viewer: Viewer) -> bool:
     return viewer.signed_in and viewer.has(*TASK_ROLES)
 
 
-async def landing_after_sign_in(viewer: Viewer | None, target: str, tasks_url: str) -> str:
+async def landing_after_sign_in(viewer: Viewer | None, target: str, tasks_url: str, queue_url: str = "") -> str:
     """Where a person lands after signing in: someone with tasks who was going to the home
-    page (the default, or the sign-in link on it) lands on the task view; everyone else,
-    and anyone on the way to a particular page (a ballot, a topic), goes where they were going."""
-    if viewer is None or target != "/" or not holds_task_role(viewer):
+    page (the default, or the sign-in link on it) lands on the task view, and else a
+    department's person on their queue; everyone else, and anyone on the way to a
+    particular page (a ballot, a topic), goes where they were going."""
+    if viewer is None or target != "/":
         return target
-    return tasks_url if (await tasks_for(viewer)).count else target
+    if holds_task_role(viewer) and (await tasks_for(viewer)).count:
+        return tasks_url
+    return queue_url if viewer.in_department and queue_url else target

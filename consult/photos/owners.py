@@ -17,6 +17,7 @@ class OwnerType(StrEnum):
     topic = "topic"  # a proposal
     progress = "progress"  # a progress report: "before" and "after" photos
     supervision = "supervision"  # a representative's supervision note
+    work_order_reply = "work_order_reply"  # a department's (or level's) reply to a work order: its hop
     comment = "comment"  # not uploaded to yet: its hiding shows how a hidden owner hides its photos
 
 
@@ -33,4 +34,5 @@ OWNER_VISIBLE: dict[OwnerType, str] = {
     OwnerType.progress: "SELECT p.id FROM progress_update p JOIN topic t ON t.id = p.topic WHERE p.id = {}",
     OwnerType.supervision: "SELECT n.id FROM supervision_note n JOIN topic t ON t.id = n.topic WHERE n.id = {}",
     OwnerType.comment: "SELECT id FROM topic_comment WHERE id = {} AND NOT hidden",
+    OwnerType.work_order_reply: "SELECT id FROM work_order_event WHERE id = {} AND action = 'reply'",
 }

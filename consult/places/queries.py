@@ -5,9 +5,12 @@ range of `consult.places.tree` — never a query per place."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from consult.cache import RevisionCache, at, content_revision
+from consult.places.calendar_days import Day, DayKind, inherited
 from consult.places.settings import KEYS, PlaceSettings, grid_values, settings_at
-from consult.places.tables import Install, Place
+from consult.places.tables import CalendarDay, Install, Place
 from consult.places.tree import WHOLE_INSTALL, Kind, PlaceNode, Tree, subtree_bounds
 
 _trees = RevisionCache("places.tree", size=4)
@@ -81,3 +84,24 @@ async def grid_settings(key: str, revision: int | None) -> dict[int, object]:
         return grid_values(await _trees.get_or_load(at(revision), _load), key)
 
     return await _grid_values.get_or_load(at(revision, key), load)
+
+
+async def own_calendar(place_id: int) -> list[Day]:
+    """The days a place lists itself (its settings page), by date."""
+    C = CalendarDay
+    rows = await C.select(C.day, C.kind, C.name).where(C.place == place_id).order_by(C.day)
+    return [Day(r["day"], DayKind(r["kind"]), r["name"]) for r in rows]
+
+
+async def calendar_days(place_id: int | None) -> dict[date, Day]:
+    """The holiday calendar that holds at a place: its own days and those of every place
+    above it, the nearest winning (``consult.places.calendar_days.inherited``). One query."""
+    chain = (await tree()).ancestors(place_id) if place_id is not None else []
+    if not chain:
+        return {}
+    C = CalendarDay
+    rows = await C.select(C.place, C.day, C.kind, C.name).where(C.place.is_in([n.id for n in chain]))
+    by_place: dict[int, list[Day]] = {}
+    for r in rows:
+        by_place.setdefault(r["place"], []).append(Day(r["day"], DayKind(r["kind"]), r["name"]))
+    return inherited(by_place.get(n.id, []) for n in chain)

@@ -12,6 +12,7 @@ from litestar.response import Template
 
 from consult.accounts.guards import requires, viewer_of
 from consult.places import queries
+from consult.places.calendar_days import KIND_LABELS as DAY_KIND_LABELS
 from consult.places.setting_changes import check_reach, load_place, may_configure, save_settings
 from consult.places.settings import BY_KEY, SETTINGS, SettingKind, SettingsInputError, form_value, resolve
 from consult.places.tree import KIND_LABELS, Kind, Tree
@@ -61,7 +62,19 @@ def _rows(tree: Tree, place: dict, form: dict | None) -> list[dict]:
     return rows
 
 
-async def _context(request: Request, place_id: int, form: dict | None = None, errors: dict | None = None) -> dict:
+async def _calendar(place_id: int, tree: Tree) -> dict:
+    """The place's own days (with a remove button) and those it inherits from above."""
+    own = await queries.own_calendar(place_id)
+    held = await queries.calendar_days(place_id)
+    own_days = {d.day for d in own}
+    above = [d for day, d in sorted(held.items()) if day not in own_days]
+    view = lambda d: {"day": d.day.isoformat(), "kind": _(DAY_KIND_LABELS[d.kind]), "name": d.name}  # noqa: E731
+    return {"own": [view(d) for d in own], "inherited": [view(d) for d in above],
+            "kinds": [(k.value, _(v)) for k, v in DAY_KIND_LABELS.items()]}
+
+
+async def settings_context(request: Request, place_id: int, form: dict | None = None, errors: dict | None = None,
+                   **calendar: Any) -> dict:
     place = await load_place(place_id)
     check_reach(viewer_of(request), place)
     tree = await queries.tree()
@@ -74,6 +87,8 @@ async def _context(request: Request, place_id: int, form: dict | None = None, er
                       "own": sum(1 for k in BY_KEY if c.settings.get(k) is not None)} for c in children],
         "rows": _rows(tree, place, form), "errors": errors or {},
         "flag_choices": [("yes", _("yes")), ("no", _("no"))],
+        "calendar": await _calendar(place_id, tree), "day_form": calendar.get("day_form") or {},
+        "day_errors": calendar.get("day_errors") or {}, "file_problems": calendar.get("file_problems") or [],
     }
 
 
@@ -93,7 +108,7 @@ async def settings_index(request: Request) -> Template:
 
 @get("/staff/places/{place_id:int}/settings", name="places:settings", guards=[requires(STAFF)])
 async def show_settings(request: Request, place_id: FromPath[int]) -> Template:
-    return render(request, "places/settings.html", await _context(request, place_id))
+    return render(request, "places/settings.html", await settings_context(request, place_id))
 
 
 @post("/staff/places/{place_id:int}/settings", name="places:save_settings", guards=[requires(STAFF)])
@@ -102,10 +117,12 @@ async def change_settings(request: Request, place_id: FromPath[int]) -> Any:
     try:
         changes = await save_settings(viewer_of(request), place_id, form)
     except SettingsInputError as exc:
-        ctx = await _context(request, place_id, form, field_errors(exc.errors))
+        ctx = await settings_context(request, place_id, form, field_errors(exc.errors))
         return render(request, "places/settings.html", ctx, status_code=400)
     flash(request, _("Settings saved.") if changes else _("Nothing changed."))
     return redirect(url("places:settings", place_id=place_id))
 
 
 route_handlers = [settings_index, show_settings, change_settings]
+
+__all__ = ["route_handlers", "settings_context"]

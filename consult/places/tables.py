@@ -1,6 +1,6 @@
 """Places tables: the tree of places, the departments, and the install itself."""
 
-from piccolo.columns import Boolean, ForeignKey, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -45,6 +45,18 @@ class Department(Table):
     place = ForeignKey(references=Place)
     active = Boolean(default=True)
     position = Integer(default=0)
+
+
+class CalendarDay(Table):
+    """A day of a place's own holiday calendar (consult.places.calendar_days): a holiday, or
+    a weekend day worked (调休). One row per place and date (a raw unique index); the
+    places below inherit it."""
+
+    id = Serial(primary_key=True)
+    place = ForeignKey(references=Place)
+    day = Date()
+    kind = Varchar(length=20, default="holiday")
+    name = Varchar(length=40, default="")
 
 
 class Install(Table):

@@ -69,6 +69,7 @@ from consult.photos.commands import MAX_REQUEST_BYTES, PhotoInputError
 from consult.photos.owners import PhotoKind
 from consult.photos.queries import photos_of_topic
 from consult.photos.routes import read_uploads
+from consult.workorders.views import topic_orders
 
 A = Activity
 
@@ -151,6 +152,7 @@ async def _detail_context(request: Request, topic_id: int, **extra: Any) -> dict
         "comment_errors": {}, "reply_to": None, "comment_form": {},
         "merge_targets": await queries.merge_targets(detail["topic"]) if Action.merge in perm.actions else [],
         "photos": await photos_of_topic(topic_id, [p["id"] for p in detail["progress"]], [n["id"] for n in detail["notes"]]),
+        "work_orders": await topic_orders(topic_id),
     }
     ctx.update(extra)
     view = threads_view(detail, perm, **{k: ctx[k] for k in _DISCUSSION_EXTRA if k in ctx})

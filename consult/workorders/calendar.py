@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from consult.messages import N_
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 DAY = timedelta(days=1)
@@ -75,19 +74,10 @@ class WorkCalendar:
 
 # ------------------------------------------------------------------ the clock as people say it
 
-CLOCK_WORDS = {
-    "left_minutes": N_("{n} minutes left"),
-    "left_hours": N_("{n} hours left"),
-    "left_days": N_("{n} days left"),
-    "over_minutes": N_("{n} minutes overdue"),
-    "over_hours": N_("{n} hours overdue"),
-    "over_days": N_("{n} days overdue"),
-}
-
-
 def clock_words(now: datetime, due: datetime) -> tuple[str, int]:
     """("left_hours", 3) for 剩余 3 小时, ("over_days", 2) for 已超时 2 天: the largest whole
-    unit, rounded down (a person reads "3 hours left" at 3 h 40 min), at least 1."""
+    unit, rounded down (a person reads "3 hours left" at 3 h 40 min), at least 1. Its
+    words: ``consult.workorders.clock_text``."""
     gap = due - now
     key = "left" if gap >= timedelta(0) else "over"
     gap = abs(gap)

@@ -5,8 +5,10 @@ order shows. Pure: every clock is a function of timestamps, the calendar and the
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
 
+from consult.places.calendar_days import Day, split
 from consult.places.settings import PlaceSettings
 from consult.workorders.calendar import WorkCalendar, clock_words
 from consult.workorders.lifecycle import WAITING_FOR_ACK, WORKING, OrderState
@@ -14,20 +16,25 @@ from consult.workorders.lifecycle import WAITING_FOR_ACK, WORKING, OrderState
 NO_WEEKEND: frozenset[int] = frozenset()
 
 
-def calendar_of(settings: PlaceSettings) -> WorkCalendar:
-    """The working calendar of a place; a working day that does not end after it starts
-    (a settings slip) falls back to 09:00-18:00 rather than stopping every clock."""
+def calendar_of(settings: PlaceSettings, days: Mapping[date, Day] | None = None) -> WorkCalendar:
+    """The working calendar of a place: its working day and weekends (settings) and its
+    holiday calendar (``days``, resolved up the tree: ``consult.places.queries.calendar_days``).
+    A working day that does not end after it starts (a settings slip) falls back to
+    09:00-18:00 rather than stopping every clock."""
     start, end = settings.work_start_hour, settings.work_end_hour
     if not 0 <= start < end <= 24:
         start, end = 9, 18
     closes = time(23, 59, 59) if end == 24 else time(end, 0)
     weekend = frozenset({5, 6}) if settings.weekends_off else NO_WEEKEND
-    return WorkCalendar(start=time(start, 0), end=closes, weekend=weekend)
+    holidays, workdays = split(days or {})
+    return WorkCalendar(start=time(start, 0), end=closes, weekend=weekend, holidays=holidays, workdays=workdays)
 
 
-def ack_due(settings: PlaceSettings, dispatched_at: datetime) -> datetime:
-    """签收 is due ``ack_hours`` working hours after the dispatch."""
-    return calendar_of(settings).add_working(dispatched_at, timedelta(hours=settings.ack_hours))
+def ack_due(settings: PlaceSettings, dispatched_at: datetime, calendar: WorkCalendar | None = None) -> datetime:
+    """签收 is due ``ack_hours`` working hours after the dispatch, in ``calendar`` (the
+    place's, with its holidays; without one, the settings' working week only)."""
+    calendar = calendar or calendar_of(settings)
+    return calendar.add_working(dispatched_at, timedelta(hours=settings.ack_hours))
 
 
 def return_open(settings: PlaceSettings, dispatched_at: datetime | None, now: datetime) -> bool:
@@ -48,6 +55,6 @@ def due_of(state: str, ack_due_at: datetime | None, deadline: datetime | None) -
 
 def clock_of(state: str, ack_due_at: datetime | None, deadline: datetime | None,
              now: datetime) -> tuple[str, int] | None:
-    """("left_hours", 3) and the like (``consult.workorders.calendar.CLOCK_WORDS``), or None."""
+    """("left_hours", 3) and the like (worded by ``consult.workorders.clock_text``), or None."""
     due = due_of(state, ack_due_at, deadline)
     return None if due is None else clock_words(now, due)

@@ -41,7 +41,10 @@ from consult.workorders.lifecycle import OPEN_STATES, OrderAction, OrderRefused,
 from consult.workorders.steps import (
     asker_of, check_move, departments_of, hop, level_people, load_order, members_of, roles_on, tell, utcnow,
 )
-from consult.workorders.tables import WorkOrder
+from consult.workorders.tables import WorkOrder, WorkOrderEvent
+from consult.workorders.workcal import clock_settings
+from consult.photos import commands as photos_commands
+from consult.photos.owners import OwnerType
 
 W, A, S = WorkOrder, OrderAction, OrderState
 PEOPLE_ACTIONS = frozenset({A.dispatch, A.escalate, A.handle, A.acknowledge, A.send_back, A.reply, A.rate})
@@ -141,12 +144,12 @@ async def department_choices(order: dict, tree: Tree) -> dict[int, dict]:
 
 
 async def _dispatch(order, data, tree, now, _viewer) -> Move:
-    settings = await places.settings_of(order["holder_place"])
+    settings, calendar = await clock_settings(order["holder_place"])
     deadline = end_of(data["deadline"])
     dep = data["department"]
     return Move(S.dispatched, {W.holder_place: None, W.holder_department: dep, W.sent_by: order["holder_place"],
                                W.handler_department: dep, W.deadline: deadline, W.dispatched_at: now,
-                               W.ack_due_at: ack_due(settings, now), W.acknowledged_at: None},
+                               W.ack_due_at: ack_due(settings, now, calendar), W.acknowledged_at: None},
                 to_department=dep, reason=data.get("note") or "", deadline=deadline, tell=await members_of(dep))
 
 
@@ -192,11 +195,18 @@ async def _rate(order, data, tree, now, _viewer) -> Move:
         return Move(state, values, to_place=order["holder_place"], to_department=department)
     values.update({W.round: order["round"] + 1, W.replied_at: None, W.result: ""})
     if department is not None:
-        settings = await places.settings_of(order["sent_by"])
-        values.update({W.dispatched_at: now, W.ack_due_at: ack_due(settings, now), W.acknowledged_at: None})
+        settings, calendar = await clock_settings(order["sent_by"])
+        values.update({W.dispatched_at: now, W.ack_due_at: ack_due(settings, now, calendar), W.acknowledged_at: None})
     people = await members_of(department) if department is not None else await level_people(order["holder_place"])
     return Move(state, values, to_place=order["holder_place"], to_department=department,
                 round=order["round"] + 1, tell=people)
+
+
+async def last_hop(order_id: int) -> int:
+    """The id of the order's latest hop (the one just written, inside the transaction)."""
+    row = await WorkOrderEvent.select(WorkOrderEvent.id).where(WorkOrderEvent.work_order == order_id).order_by(
+        WorkOrderEvent.id, ascending=False).first()
+    return row["id"]
 
 
 MOVES = {A.dispatch: _dispatch, A.escalate: _escalate, A.handle: _handle, A.acknowledge: _acknowledge,
@@ -214,12 +224,13 @@ def parse_order_action(action: str) -> OrderAction:
 
 
 async def act(viewer: Viewer, order_id: int, action: str, form: Mapping[str, object],
-              now: datetime | None = None) -> str:
+              now: datetime | None = None, photos: photos_commands.Batch | None = None) -> str:
     """Take ``action`` on the order; returns its new state. The state and the reach are
-    checked before the input, so a refused move tells why it is refused."""
+    checked before the input, so a refused move tells why it is refused. A reply's photos
+    (evidence) belong to its hop, saved with it or not at all."""
     move_action = parse_order_action(action)
     now = now or utcnow()
-    async with db.transaction():
+    async with photos_commands.stored(photos if move_action is A.reply else None), db.transaction():
         order = await load_order(order_id)
         tree = await places.tree()
         departments = await departments_of(viewer.id)
@@ -232,6 +243,8 @@ async def act(viewer: Viewer, order_id: int, action: str, form: Mapping[str, obj
                   reason=move.reason, deadline=move.deadline, round_=move.round, at=now)
         detail = {k: (str(v) if isinstance(v, date) else v) for k, v in data.items()}
         await audit.record(viewer.id, f"work_order.{move_action.value}", "work_order", order_id, **detail)
+        if photos and move_action is A.reply:
+            await photos_commands.attach(photos, OwnerType.work_order_reply, await last_hop(order_id), viewer.id)
         await tell(move.tell, order, STATE_LABELS[move.state], viewer.id)
         return str(move.state)
 

@@ -21,28 +21,20 @@ from consult.web.forms import field_errors, form_data
 from consult.web.i18n import gettext as _, get_locale
 from consult.web.templating import flash, redirect, render, url
 from consult.workorders import commands, queries
-from consult.workorders.calendar import CLOCK_WORDS
+from consult.workorders.views import row_view
 from consult.workorders.forms import OrderInputError
-from consult.workorders.labels import ACTION_LABELS, EVENT_WORDS, INPUT_LABELS, RATING_LABELS, STATE_LABELS
-from consult.workorders.lifecycle import ACTION_INPUTS, allowed_actions
+from consult.workorders.labels import ACTION_LABELS, EVENT_WORDS, INPUT_LABELS, RATING_LABELS
+from consult.workorders.lifecycle import ACTION_INPUTS, OrderAction, allowed_actions
+from consult.photos import commands as photos_commands
+from consult.photos.commands import MAX_REQUEST_BYTES, PhotoInputError
+from consult.photos.owners import OwnerType, PhotoKind
+from consult.photos.queries import photos_of
+from consult.photos.routes import read_uploads
 from consult.workorders.steps import departments_of, load_order, roles_on, utcnow
 
 LEVEL = (Role.committee.value, Role.staff.value)
+PHOTO_FIELD = "photos"  # a reply's evidence
 NO_DEPARTMENT = N_("You do not work in a department: an administrator attaches people to departments.")
-
-
-def clock_text(clock: tuple[str, int] | None) -> str:
-    """剩余 3 小时 / 已超时 2 天, or nothing when no clock runs."""
-    if clock is None:
-        return ""
-    key, n = clock
-    return _(CLOCK_WORDS[key], n=n)
-
-
-def _row_view(row: dict) -> dict:
-    label = STATE_LABELS[row["state"]]
-    overdue = bool(row["clock"] and row["clock"][0].startswith("over"))
-    return {**row, "clock_text": clock_text(row["clock"]), "overdue": overdue, "state_label": _(label)}
 
 
 def _hop_view(hop: dict) -> dict:
@@ -74,9 +66,12 @@ async def _context(request: Request, order_id: int, failed: str = "", form: dict
         roles = roles_on(viewer, full, tree, await departments_of(viewer.id))
         choices = await commands.department_choices(full, tree)
         ratings = [(k, _(v)) for k, v in RATING_LABELS.items()]
-        actions = [{"name": a.value, "label": _(ACTION_LABELS[a.value]), "inputs": _inputs(a, choices, ratings)}
+        actions = [{"name": a.value, "label": _(ACTION_LABELS[a.value]), "inputs": _inputs(a, choices, ratings),
+                    "photos": a is OrderAction.reply}
                    for a in allowed_actions(row["state"], roles)]
-    return {"order": _row_view(row), "hops": [_hop_view(h) for h in await queries.timeline(order_id)],
+    hops = [_hop_view(h) for h in await queries.timeline(order_id)]
+    photos = await photos_of(OwnerType.work_order_reply, [h["id"] for h in hops if h["action"] == OrderAction.reply])
+    return {"order": row_view(row), "hops": hops, "reply_photos": photos, "photo_field": PHOTO_FIELD,
             "actions": actions, "failed": failed, "form": form or {}, "errors": errors or {},
             "rating_label": _(RATING_LABELS.get(row["rating"], "")) if row["rating"] else ""}
 
@@ -87,12 +82,18 @@ async def order_page(request: Request, order_id: FromPath[int]) -> Template:
     return render(request, "workorders/detail.html", await _context(request, order_id))
 
 
-@post("/work-orders/{order_id:int}/act/{action:str}", name="workorders:act", guards=[signed_in])
+@post("/work-orders/{order_id:int}/act/{action:str}", name="workorders:act", guards=[signed_in],
+      request_max_body_size=MAX_REQUEST_BYTES)
 async def take_action(request: Request, order_id: FromPath[int], action: FromPath[str]) -> Any:
-    form = await form_data(request)
+    """A move; a reply's form is multipart and may carry photos (evidence)."""
+    if action == OrderAction.reply.value:
+        form, uploads = await read_uploads(request, {PHOTO_FIELD: PhotoKind.plain})
+    else:
+        form, uploads = await form_data(request), []
     try:
-        await commands.act(viewer_of(request), order_id, action, form)
-    except OrderInputError as exc:
+        batch = await photos_commands.prepare(uploads, [PHOTO_FIELD]) if uploads else None
+        await commands.act(viewer_of(request), order_id, action, form, photos=batch)
+    except (OrderInputError, PhotoInputError) as exc:
         ctx = await _context(request, order_id, action, form, field_errors(exc.errors))
         return render(request, "workorders/detail.html", ctx, status_code=400)
     flash(request, _("Done: {action}.", action=_(ACTION_LABELS[action])))
@@ -106,7 +107,7 @@ async def department_queue(request: Request) -> Template:
     rows = await queries.queue(departments, utcnow())
     names = await queries.department_names()
     return render(request, "workorders/queue.html", {
-        "rows": [_row_view(r) for r in rows], "departments": [names[d]["name"] for d in sorted(departments) if d in names],
+        "rows": [row_view(r) for r in rows], "departments": [names[d]["name"] for d in sorted(departments) if d in names],
         "no_department": _(NO_DEPARTMENT) if not departments else ""})
 
 
@@ -115,7 +116,7 @@ async def level_list(request: Request) -> Template:
     """The orders the viewer's levels hold or sent, the least time left first."""
     viewer = viewer_of(request)
     rows = await queries.held_by_levels(viewer.scopes_of(*LEVEL), utcnow())
-    return render(request, "workorders/level.html", {"rows": [_row_view(r) for r in rows],
+    return render(request, "workorders/level.html", {"rows": [row_view(r) for r in rows],
                                                      "may_enter": viewer.has(Role.staff)})
 
 

@@ -98,3 +98,12 @@ async def held_by_levels(scopes: tuple[str, ...], now: datetime, open_only: bool
 
 async def for_topic(topic_id: int) -> list[dict]:
     return await W.select(W.id, W.state, W.round).where(W.topic == topic_id).order_by(W.id)
+
+
+async def of_topic(topic_id: int, now: datetime) -> list[dict]:
+    """A topic's orders (public fields), each with its holder and clock, oldest first."""
+    rows = await W.select(*PUBLIC_COLUMNS).where(W.topic == topic_id).order_by(W.id).limit(LIST_LIMIT)
+    if not rows:
+        return []
+    tree, deps = await places.tree(), await department_names()
+    return [_with_clock(r, now, tree, deps) for r in rows]

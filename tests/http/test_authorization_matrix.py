@@ -183,6 +183,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /staff/settings": STAFF,
     "GET /staff/places/{place_id:int}/settings": STAFF,
     "POST /staff/places/{place_id:int}/settings": STAFF,
+    "POST /staff/places/{place_id:int}/calendar": STAFF,  # the holiday calendar (staff of the place or above)
+    "POST /staff/places/{place_id:int}/calendar/remove": STAFF,
+    "POST /staff/places/{place_id:int}/calendar/upload": STAFF,
     "GET /staff/votes/{vote_id:int}/delete": STAFF,  # the confirmation page
     "POST /staff/votes/{vote_id:int}/delete": STAFF,
     # printed notices (公示): public data only
@@ -274,6 +277,8 @@ FORMS: dict[str, dict] = {
     "POST /account/role-requests": {"role": "representative", "note": "matrix"},
     "POST /staff/announcements": {"title": "Matrix check", "body": "An announcement.", "everyone": "1"},
     "POST /staff/places/{place_id:int}/settings": {"min_ratings": "5"},
+    "POST /staff/places/{place_id:int}/calendar": {"day": "2031-05-01", "kind": "holiday", "name": "matrix"},
+    "POST /staff/places/{place_id:int}/calendar/remove": {"day": "2031-05-01"},
     "POST /notifications/groups/read": {"subject": "/topics/1"},
     "POST /work-orders/{order_id:int}/act/{action:str}": {"reason": "Matrix check: needs the street."},
     "POST /admin/departments/{department_id:int}/members": {"username": "nobody-here"},

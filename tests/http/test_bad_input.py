@@ -385,6 +385,22 @@ def admin_endpoints() -> list[Endpoint]:
                   "screening_days": value("", "2", "31"), "other_grids_rate": value("", "yes", "no", "maybe")},
                  pages=lambda w: [f"/staff/places/{w.ids['community_place']}/settings", "/staff/settings",
                                   f"/topics/{w.ids['topic_evaluating']}", "/topics?flag=unanswered", "/dashboard"]),
+        # places: the holiday calendar of a place
+        Endpoint("calendar day", "staff", "POST", lambda w: f"/staff/places/{w.ids['community_place']}/calendar",
+                 {"day": value("2031-05-01", "2031-02-30", "0001-01-01", "9999-12-31", ""),
+                  "kind": value("holiday", "workday", "party"), "name": value(*[p for p in PAYLOADS if len(p) <= 40])},
+                 pages=lambda w: [f"/staff/places/{w.ids['community_place']}/settings"]),
+        Endpoint("calendar remove", "staff", "POST",
+                 lambda w: f"/staff/places/{w.ids['community_place']}/calendar/remove",
+                 {"day": value("2031-05-01", "2031-13-01", "")},
+                 pages=lambda w: [f"/staff/places/{w.ids['community_place']}/settings"]),
+        Endpoint("calendar upload", "staff", "POST",
+                 lambda w: f"/staff/places/{w.ids['community_place']}/calendar/upload",
+                 {"csv_text": st.one_of(hostile, st.builds(
+                     lambda day, kind, name: f"date,kind,name\n{day},{kind},{name}\n",
+                     st.sampled_from(["2031-10-01", "2031-02-30", "x"]) | hostile,
+                     st.sampled_from(["holiday", "workday", "x"]), hostile))},
+                 pages=lambda w: [f"/staff/places/{w.ids['community_place']}/settings"]),
     ]
 
 
@@ -402,6 +418,7 @@ ENDPOINT_NAMES = [
     "receipt file", "create place", "update place", "move place", "deactivate place", "import places",
     "create department", "update department", "create category", "update category", "default categories",
     "name install", "create staff", "place settings", "service request", "work order move", "attach member",
+    "calendar day", "calendar remove", "calendar upload",
 ]
 
 
