@@ -20,7 +20,7 @@ from consult.roles import Role
 from consult.web.forms import field_errors, form_data
 from consult.web.i18n import gettext as _, get_locale
 from consult.web.templating import flash, redirect, render, url
-from consult.workorders import commands, queries
+from consult.workorders import commands, queries, review_panel
 from consult.workorders.calendar import CLOCK_WORDS
 from consult.workorders.forms import OrderInputError
 from consult.workorders.labels import ACTION_LABELS, EVENT_WORDS, INPUT_LABELS, RATING_LABELS, STATE_LABELS
@@ -76,8 +76,10 @@ async def _context(request: Request, order_id: int, failed: str = "", form: dict
         ratings = [(k, _(v)) for k, v in RATING_LABELS.items()]
         actions = [{"name": a.value, "label": _(ACTION_LABELS[a.value]), "inputs": _inputs(a, choices, ratings)}
                    for a in allowed_actions(row["state"], roles)]
-    return {"order": _row_view(row), "hops": [_hop_view(h) for h in await queries.timeline(order_id)],
-            "actions": actions, "failed": failed, "form": form or {}, "errors": errors or {},
+    hops = [_hop_view(h) for h in await queries.timeline(order_id)]
+    return {"order": _row_view(row), "hops": review_panel.merged(hops, await review_panel.timeline_lines(order_id)),
+            "review": await review_panel.panel(viewer, order_id), "actions": actions,
+            "failed": failed, "form": form or {}, "errors": errors or {},
             "rating_label": _(RATING_LABELS.get(row["rating"], "")) if row["rating"] else ""}
 
 
