@@ -25,6 +25,7 @@ from consult.messages import N_
 from consult.numbers import percent_text
 
 DASH = "—"
+EARLIEST, LATEST = date(1970, 1, 1), date(9000, 12, 31)  # beyond these a bound bounds nothing
 PERIODS = {"all": N_("all time"), "month": N_("this month"), "quarter": N_("this quarter"), "year": N_("this year")}
 
 # Each figure: what it is and its formula in plain words, beside it on the page.
@@ -131,6 +132,8 @@ def period_bounds(period: str, start: date | None, end: date | None, today: date
         return first, (first + timedelta(days=95)).replace(day=1)
     if period == "year":
         return date(today.year, 1, 1), date(today.year + 1, 1, 1)
+    start = None if start is None or start <= EARLIEST else start
+    end = None if end is None or end >= LATEST else end
     return start, (end + timedelta(days=1)) if end else None
 
 

@@ -8,6 +8,11 @@ from consult.accounts.domain import Viewer
 from consult.messages import N_
 from consult.places import queries as places
 from consult.web.i18n import gettext as _
+
+
+def _t(template: str, **params) -> str:
+    """Translate a template named by a table (already marked with ``N_`` there)."""
+    return _(template, **params)
 from consult.workorders.review import (
     APPROVED, CHANNELS, DECISIONS, OUTCOMES, PENDING, REASONS, may_decide, may_follow_up, may_propose,
 )
@@ -29,16 +34,16 @@ async def timeline_lines(order_id: int) -> list[dict]:
     tree = await places.tree()
     lines = []
     for f in await F.select(F.id, F.at, F.level, F.channel, F.outcome, F.reason).where(F.work_order == order_id):
-        words = _(WORDS["follow_up"], level=_name(tree, f["level"]), channel=_(CHANNELS[f["channel"]]),
-                  outcome=_(OUTCOMES[f["outcome"]]), reason=_(REASONS[f["reason"]]))
+        words = _t(WORDS["follow_up"], level=_name(tree, f["level"]), channel=_t(CHANNELS[f["channel"]]),
+                  outcome=_t(OUTCOMES[f["outcome"]]), reason=_t(REASONS[f["reason"]]))
         lines.append({"at": f["at"], "words": words, "reason": "", "round": 1, "deadline": None, "kind": "follow_up"})
     for x in await X.select(X.proposed_at, X.level, X.approver_level, X.reason, X.decided_at,
                             X.decision, X.decision_reason).where(X.work_order == order_id):
         names = {"level": _name(tree, x["level"]), "above": _name(tree, x["approver_level"])}
-        lines.append({"at": x["proposed_at"], "words": _(WORDS["proposed"], **names), "reason": x["reason"],
+        lines.append({"at": x["proposed_at"], "words": _t(WORDS["proposed"], **names), "reason": x["reason"],
                       "round": 1, "deadline": None, "kind": "unreasonable"})
         if x["decision"] != PENDING:
-            lines.append({"at": x["decided_at"], "words": _(WORDS[x["decision"]], **names),
+            lines.append({"at": x["decided_at"], "words": _t(WORDS[x["decision"]], **names),
                           "reason": x["decision_reason"], "round": 1, "deadline": None, "kind": "unreasonable"})
     return lines
 

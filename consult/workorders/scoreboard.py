@@ -7,7 +7,7 @@ No person is read: no requester, no actor. The rules are ``consult.workorders.ra
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
 from consult.cache import RevisionCache, at, content_revision
 from consult.places import queries as places
@@ -80,7 +80,6 @@ def _aware(value):
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if isinstance(value, datetime) and value.tzinfo is None:
-        from datetime import timezone
         value = value.replace(tzinfo=timezone.utc)
     return value
 
@@ -146,7 +145,7 @@ class Board:
     place: int | None
     period: str
     start: date | None
-    end: date | None  # the day after the last
+    end: date | None  # the last day (inclusive)
     total: Figures
     departments: list[Row]
     places: list[Row]
@@ -171,7 +170,8 @@ def _board(scope: Scope, groups, tree: Tree, deps: dict[int, dict], today: date)
         c = _sum(groups, lambda k, p=child.path: covers(p, tree.path_of(k[0]) or "\0"))
         place_rows.append(Row(child.id, child.name, str(child.kind), figures(c)))
     first, after = period_bounds(scope.period, scope.start, scope.end, today)
-    return Board(scope.place, scope.period, first, after, figures(_sum(groups, lambda k: True)), dep_rows,
+    last = after - timedelta(days=1) if after else None
+    return Board(scope.place, scope.period, first, last, figures(_sum(groups, lambda k: True)), dep_rows,
                  place_rows)
 
 

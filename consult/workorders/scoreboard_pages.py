@@ -18,6 +18,11 @@ from consult.places import queries as places
 from consult.places.lookup import place_options
 from consult.web.csvfile import MEDIA_TYPE, csv_response
 from consult.web.i18n import gettext as _
+
+
+def _t(template: str, **params) -> str:
+    """Translate a template named by a table (already marked with ``N_`` there)."""
+    return _(template, **params)
 from consult.web.templating import render
 from consult.workorders import scoreboard
 from consult.workorders.calendar import LOCAL
@@ -68,16 +73,16 @@ async def show_scoreboard(request: Request, place: FromQuery[str] = "", period: 
     return render(request, "workorders/scoreboard.html", {
         "board": board, "scope": scope, "params": _params(scope), "place_name": tree.label(node.id) if node else "",
         "places": place_options(tree, scope.place), "periods": [(k, _(v)) for k, v in PERIODS.items()],
-        "formulas": [(key, attr, pct, _(FORMULAS[key][0]), _(FORMULAS[key][1])) for key, attr, pct in FIGURE_COLUMNS],
+        "formulas": [(key, attr, pct, _t(FORMULAS[key][0]), _t(FORMULAS[key][1])) for key, attr, pct in FIGURE_COLUMNS],
     })
 
 
 def _csv_header() -> list[str]:
     return [_("Kind"), _("Name"), _("Level"), _("Orders"), _("Dispatched"), _("Acknowledged in time"),
-            _(FORMULAS["response"][0]), _("Due"), _("Replied by the deadline"),
-            _(FORMULAS["resolution"][0]), _("Rated"), _("Satisfied or basically satisfied"),
-            _(FORMULAS["satisfaction"][0]), _(FORMULAS["ack_median"][0]), _(FORMULAS["resolve_median"][0]),
-            _(FORMULAS["overdue"][0]), _(FORMULAS["returned"][0])]
+            _t(FORMULAS["response"][0]), _("Due"), _("Replied by the deadline"),
+            _t(FORMULAS["resolution"][0]), _("Rated"), _("Satisfied or basically satisfied"),
+            _t(FORMULAS["satisfaction"][0]), _t(FORMULAS["ack_median"][0]), _t(FORMULAS["resolve_median"][0]),
+            _t(FORMULAS["overdue"][0]), _t(FORMULAS["returned"][0])]
 
 
 def _csv_line(kind: str, name: str, level: str, f: Figures) -> list[object]:

@@ -225,3 +225,15 @@ def test_a_period_and_an_unknown_place(scenario, client):
     assert client.get("/api/v1/stats/departments?place=999999").status_code == 404
     assert client.get("/work-orders/scoreboard?place=999999").status_code == 404
     assert client.get("/work-orders/scoreboard?period=decade&from=bad").status_code == 200
+
+
+def test_the_dashboard_and_the_work_order_list_link_the_scoreboard(scenario, client, community):
+    from tests.conftest import PASSWORD  # noqa: F401
+    assert 'href="/work-orders/scoreboard' in client.get("/dashboard").text
+    from consult.accounts.services import create_user
+    import uuid
+
+    name = f"l{uuid.uuid4().hex[:8]}"
+    run(create_user(name, PASSWORD, ["staff"], display_name="L", grid_id=community["grids"][0]))
+    client.login(name)
+    assert 'href="/work-orders/scoreboard"' in client.get("/work-orders").text
