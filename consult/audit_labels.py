@@ -88,6 +88,10 @@ AUDIT_ACTIONS: dict[str, str] = {
     "work_order.rate": N_("work order rated"),
     "work_order.auto_escalate": N_("work order escalated automatically (acknowledgement missed)"),
     "work_order.close_unrated": N_("work order closed without a rating (evaluation window ended)"),
+    "work_order.follow_up": N_("work order followed up (回访)"),
+    "work_order.unreasonable_proposed": N_("work order proposed as unreasonable"),
+    "work_order.unreasonable_approved": N_("work order judged unreasonable (left out of the rates)"),
+    "work_order.unreasonable_declined": N_("proposal that a work order is unreasonable declined"),
 }
 
 

@@ -20,7 +20,7 @@ from consult.roles import Role
 from consult.web.forms import field_errors, form_data
 from consult.web.i18n import gettext as _, get_locale
 from consult.web.templating import flash, redirect, render, url
-from consult.workorders import commands, queries
+from consult.workorders import commands, queries, review_panel
 from consult.workorders.views import row_view
 from consult.workorders.forms import OrderInputError
 from consult.workorders.labels import ACTION_LABELS, EVENT_WORDS, INPUT_LABELS, RATING_LABELS
@@ -71,7 +71,8 @@ async def _context(request: Request, order_id: int, failed: str = "", form: dict
                    for a in allowed_actions(row["state"], roles)]
     hops = [_hop_view(h) for h in await queries.timeline(order_id)]
     photos = await photos_of(OwnerType.work_order_reply, [h["id"] for h in hops if h["action"] == OrderAction.reply])
-    return {"order": row_view(row), "hops": hops, "reply_photos": photos, "photo_field": PHOTO_FIELD,
+    return {"order": row_view(row), "hops": review_panel.merged(hops, await review_panel.timeline_lines(order_id)),
+            "review": await review_panel.panel(viewer, order_id), "reply_photos": photos, "photo_field": PHOTO_FIELD,
             "actions": actions, "failed": failed, "form": form or {}, "errors": errors or {},
             "rating_label": _(RATING_LABELS.get(row["rating"], "")) if row["rating"] else ""}
 

@@ -201,6 +201,15 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /work-orders/new": STAFF,
     "POST /work-orders/new": STAFF,
     "POST /topics/{topic_id:int}/work-order": COMMITTEE_OR_STAFF,
+    # follow-ups and 诉求不合理: staff (the domain checks the order's level, and the level above)
+    "POST /work-orders/{order_id:int}/follow-ups": STAFF,
+    "POST /work-orders/{order_id:int}/unreasonable": STAFF,
+    "POST /work-orders/{order_id:int}/unreasonable/decide": STAFF,
+    # the public scoreboard and its open data
+    "GET /work-orders/scoreboard": PUBLIC,
+    "GET /work-orders/scoreboard.csv": PUBLIC,
+    "GET /api/v1/stats/departments": PUBLIC,
+    "GET /api/v1/work-orders": PUBLIC,
     "GET /admin/departments/{department_id:int}/members": ADMIN,
     "POST /admin/departments/{department_id:int}/members": ADMIN,
     "POST /admin/departments/{department_id:int}/members/remove": ADMIN,
@@ -281,6 +290,8 @@ FORMS: dict[str, dict] = {
     "POST /staff/places/{place_id:int}/calendar/remove": {"day": "2031-05-01"},
     "POST /notifications/groups/read": {"subject": "/topics/1"},
     "POST /work-orders/{order_id:int}/act/{action:str}": {"reason": "Matrix check: needs the street."},
+    "POST /work-orders/{order_id:int}/follow-ups": {"channel": "call", "outcome": "resolved", "reason": "spot_check"},
+    "POST /work-orders/{order_id:int}/unreasonable": {"reason": "Matrix check: an unreasonable request."},
     "POST /admin/departments/{department_id:int}/members": {"username": "nobody-here"},
 }
 
@@ -297,6 +308,8 @@ DOMAIN_403 = {
     ("POST /votes/{vote_id:int}/ballot/count", "admin"): "not on the roll",
     ("POST /votes/{vote_id:int}/ballot/review", "admin"): "not on the roll",
     ("POST /votes/{vote_id:int}/reviews", "admin"): "not on the roll",
+    # the world's staff are the order's own level: only the level above decides 诉求不合理
+    ("POST /work-orders/{order_id:int}/unreasonable/decide", "staff"): "not the level above",
 }
 GUARD_MESSAGES = ("This needs one of these roles", "awaiting verification")
 

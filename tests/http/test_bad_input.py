@@ -224,6 +224,10 @@ def endpoints() -> list[Endpoint]:
         # dashboard and open data
         Endpoint("dashboard", "visitor", "GET", lambda w: "/dashboard", {"year": value("2026"), "grid": value("1")}),
         Endpoint("stats api", "visitor", "GET", lambda w: "/api/v1/stats", {"year": value("2026"), "grid": value("1")}),
+        *[Endpoint(f"scoreboard {path}", "visitor", "GET", (lambda p: lambda w: p)(path),
+                   {"place": value("1"), "period": value("month", "quarter", "year", "all"),
+                    "from": value("2026-01-01"), "to": value("2026-12-31")})
+          for path in ("/work-orders/scoreboard", "/work-orders/scoreboard.csv")],
         *[Endpoint(f"topic list {path}", "resident", "GET", (lambda p: lambda w: p)(path),
                    {"q": value(), "state": value("proposed", "discussing"), "category": value("parking"),
                     "grid": value("1"), "flag": value("overdue", "unanswered"), "sort": value("seconds", "deadline"),
@@ -331,6 +335,14 @@ def work_order_endpoints() -> list[Endpoint]:
                   "department": value(*departments), "result": value(text=stored()), "note": value(*PAYLOADS)},
                  path_params={"action": value("dispatch", "handle", "escalate", "reply", "rate")},
                  pages=lambda w: [order(w), "/work-orders"]),
+        Endpoint("follow-up", "staff", "POST", lambda w: order(w) + "/follow-ups",
+                 {"channel": value("call", "visit", *PAYLOADS), "outcome": value("resolved", "unreached", *PAYLOADS),
+                  "reason": value("spot_check", *PAYLOADS)}, pages=lambda w: [order(w)]),
+        Endpoint("unreasonable", "staff", "POST", lambda w: order(w) + "/unreasonable",
+                 {"reason": value(text=stored())}, pages=lambda w: [order(w)]),
+        Endpoint("unreasonable decision", "admin", "POST", lambda w: order(w) + "/unreasonable/decide",
+                 {"decision": value("approve", "decline", *PAYLOADS), "reason": value(text=stored()),
+                  "confirm": value("yes", "", *PAYLOADS)}, pages=lambda w: [order(w)]),
         Endpoint("attach member", "admin", "POST", lambda w: f"/admin/departments/{w.ids['department']}/members",
                  {"username": value("nobody-here", *PAYLOADS)},
                  pages=lambda w: [f"/admin/departments/{w.ids['department']}/members"]),
@@ -419,6 +431,8 @@ ENDPOINT_NAMES = [
     "create department", "update department", "create category", "update category", "default categories",
     "name install", "create staff", "place settings", "service request", "work order move", "attach member",
     "calendar day", "calendar remove", "calendar upload",
+    "follow-up", "unreasonable", "unreasonable decision", "scoreboard /work-orders/scoreboard",
+    "scoreboard /work-orders/scoreboard.csv",
 ]
 
 

@@ -35,6 +35,7 @@ OPERATIONS = [
     "/api/v1/places", "/api/v1/stats", "/api/v1/topics", "/api/v1/topics/{topic_id}", "/api/v1/votes",
     "/api/v1/votes/{vote_id}",
     "/api/v1/votes/{vote_id}/results", "/api/v1/votes/{vote_id}/ballots", "/healthz",
+    "/api/v1/stats/departments", "/api/v1/work-orders",
 ]
 
 
@@ -65,7 +66,8 @@ def test_open_data_api(path, api_schema):
 def test_the_schema_lists_the_open_data_operations(api_schema):
     paths = set(api_schema.raw_schema["paths"])
     for path in ("/api/v1/topics", "/api/v1/topics/{topic_id}", "/api/v1/votes", "/api/v1/votes/{vote_id}",
-                 "/api/v1/votes/{vote_id}/results", "/api/v1/votes/{vote_id}/ballots", "/api/v1/stats", "/healthz"):
+                 "/api/v1/votes/{vote_id}/results", "/api/v1/votes/{vote_id}/ballots", "/api/v1/stats", "/healthz",
+                 "/api/v1/stats/departments", "/api/v1/work-orders"):
         assert path in paths, path
 
 

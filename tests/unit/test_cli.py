@@ -74,7 +74,7 @@ def test_demo_is_idempotent(tmp_path):
     kinds = dict(con.execute("select kind, count(*) from place group by kind").fetchall())
     assert kinds == {"district": 1, "street": 1, "community": 3, "grid": 9}
     assert con.execute("select count(*) from category").fetchone()[0] == 9
-    assert con.execute("select count(*) from account where username like 'demo_%'").fetchone()[0] == 15  # 11 + 3 department people + the district's staff
+    assert con.execute("select count(*) from account where username like 'demo_%'").fetchone()[0] == 16  # 11 + 3 department people + the district's staff + the street's staff
     roles = {r[0] for r in con.execute("select distinct role from user_role")}
     assert roles == {"resident", "party_member", "committee", "representative", "staff", "admin"}
 
@@ -130,3 +130,16 @@ def test_demo_scale_spreads_the_generated_topics_across_communities(tmp_path):
     again = consult(["demo", "--scale", "120", "--communities", "5"], tmp_path)
     assert again.returncode == 0 and "nothing added" in again.stdout
     assert consult(["demo", "--scale", "10", "--communities", "0"], tmp_path).returncode == 2
+
+
+def test_demo_has_follow_ups_and_one_order_judged_unreasonable_by_the_street(tmp_path):
+    """Issue 15 point 7 (this part): follow-ups on demo orders, one unreasonable order approved by the street."""
+    assert consult(["demo"], tmp_path).returncode == 0
+    assert consult(["demo"], tmp_path).returncode == 0  # idempotent
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "cli.sqlite")
+    assert con.execute("select count(*) from work_order_follow_up").fetchone()[0] >= 1
+    rows = con.execute("select x.decision, p.name from work_order_exclusion x join place p on p.id = x.approver_level"
+                       " join account a on a.id = x.decided_by where a.username = 'demo_street_staff'").fetchall()
+    assert rows == [("approved", "朝阳街道")]
