@@ -31,6 +31,7 @@ ENTER = (Role.staff.value, Role.grid_worker.value)
 STAFF = (Role.staff.value,)
 RESIDENT = (Role.resident.value,)
 PRIVATE = {"no_store": True}
+BAD_CODE = INTAKE_MESSAGES["code"]
 NO_CODE = N_("No topic or service request has this tracking code. Check the code and try again.")
 
 
@@ -109,7 +110,7 @@ async def track_form(request: Request, code: FromQuery[str] = "") -> Any:
     if normalized is None:
         return render(request, "intake/track.html", {
             "row": None, "form": {"code": code[:40]},
-            "errors": {"code": _(INTAKE_MESSAGES["code"])}}, status_code=400)
+            "errors": {"code": _(BAD_CODE)}}, status_code=400)
     return Redirect(url("intake:track", tracking_code=normalized), status_code=303)
 
 
