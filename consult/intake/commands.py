@@ -91,12 +91,13 @@ async def _parse(viewer: Viewer, form: Mapping[str, Any]) -> tuple[IntakeDetails
     return details, subject
 
 
-async def enter(viewer: Viewer, form: Mapping[str, Any]) -> Entered:
+async def enter(viewer: Viewer, form: Mapping[str, Any], code: str | None = None) -> Entered:
     """Staff or the grid worker enter a topic (proposed, for the committee to screen) or a
     service request (a work order at once) for a resident who phoned, came to the office or
-    was met at home. The resident's contact is sealed; the tracking code is returned once."""
+    was met at home. The resident's contact is sealed; the tracking code is returned once
+    (``code``: the demo's fixed ones)."""
     details, subject = await _parse(viewer, form)
-    code = new_code()
+    code = code or new_code()
     async with db.transaction():
         topic_id = order_id = None
         if details.kind == IntakeKind.topic:
@@ -178,15 +179,19 @@ async def attach_for(viewer: Viewer, intake_id: int, username: object) -> int:
 # ---------------------------------------------------------------- assisted seconds and ratings
 
 
+def check_may_assist(viewer: Viewer, topic: dict) -> None:
+    """Staff of the topic's place or the grid worker of its grid (403 elsewhere)."""
+    if not viewer.has_at(topic["place_path"], *ASSIST_ROLES):
+        raise Refusal(NOT_ASSISTED_HERE, status_code=403)
+
+
 async def assist(viewer: Viewer, topic_id: int, act: str, form: Mapping[str, Any]) -> None:
     """Record a second or a rating that a resident gave by phone or at the door: the row is
     the resident's own (one per person holds), marked as assisted, with who assisted and
     the resident's agreement."""
     if act not in {a.value for a in Act}:
         raise NotFound(N_("There is no such page."))
-    topic = await load_topic(topic_id)
-    if not viewer.has_at(topic["place_path"], *ASSIST_ROLES):
-        raise Refusal(NOT_ASSISTED_HERE, status_code=403)
+    check_may_assist(viewer, await load_topic(topic_id))
     errors: dict = {}
     try:
         note = parse_assisted_note(form)

@@ -154,6 +154,7 @@ async def _assist_context(request: Request, topic_id: int, form: dict, errors: d
 
 @get("/topics/{topic_id:int}/assist", name="intake:assist_form", guards=[requires(*ENTER)], opt=PRIVATE)
 async def assist_form(request: Request, topic_id: FromPath[int]) -> Template:
+    commands.check_may_assist(viewer_of(request), await load_topic(topic_id))
     return render(request, "intake/assist.html", await _assist_context(request, topic_id, {}, {}))
 
 
