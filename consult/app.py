@@ -24,6 +24,7 @@ from consult.accounts.sessions import ConsultSessionConfig, HashedKeyStore, make
 from consult.places import routes as places_routes
 from consult.photos import routes as photo_routes, store as photo_store
 from consult.workorders import routes as workorders_routes
+from consult.intake import routes as intake_routes, secrecy as intake_secrecy
 from consult.fields import is_id
 from consult.settings import Settings, load_settings
 import consult.places.api as places_api
@@ -52,6 +53,7 @@ ROUTE_HANDLERS = [
     *photo_routes.route_handlers,
     *notices.route_handlers,
     *workorders_routes.route_handlers,
+    *intake_routes.route_handlers,
 ]
 PERIODIC = [*accounts.periodic, *topics.periodic, *workorders_routes.periodic]
 
@@ -83,6 +85,7 @@ async def _every(seconds: int, job) -> None:
 def create_app(settings: Settings | None = None, *, manage_engine: bool = True) -> Litestar:
     settings = settings or load_settings()
     passwords.configure(settings.argon2_profile)
+    intake_secrecy.configure(settings.secret_key)  # the residents' contacts and tracking codes
     sealing.configure(settings.secret_key)  # every open vote's ballots are sealed under a key derived from it
     access_log.install()  # no query string (a receipt code) in the server's access log
     i18n.load_catalogs(settings.locale_dir)

@@ -102,9 +102,11 @@ def _settings():
 
 async def _prepare(settings) -> None:
     from consult import db
+    import consult.intake.secrecy as intake_secrecy
     import consult.voting.sealing as sealing
 
     sealing.configure(settings.secret_key)  # the demo casts and closes votes
+    intake_secrecy.configure(settings.secret_key)  # and enters topics for residents (sealed contacts)
     db.use_database(settings.database_url)
     await db.prepare_engine()
     await db.migrate()

@@ -4,7 +4,8 @@
   NOT imply the ``system`` pseudo-role: automatic steps (the vote result, the end of an
   evaluation window) are taken only by the application itself, never by a person.
 * ``party_member`` implies ``resident`` ("everything a resident may").
-* ``committee``, ``representative`` and ``staff`` do NOT imply ``resident``: one account
+* ``committee``, ``representative``, ``staff`` and ``grid_worker`` (网格员, granted at a
+  grid) do NOT imply ``resident``: one account
   can hold several roles, and acts as a resident only if it holds ``resident`` too.
 * Unknown strings are ignored; an unverified account or a visitor holds no role.
 """
@@ -23,6 +24,7 @@ class Role(StrEnum):
     committee = "committee"
     representative = "representative"
     staff = "staff"
+    grid_worker = "grid_worker"  # 网格员: a grid's own; enters topics for residents met at home
     admin = "admin"
 
 
@@ -37,6 +39,7 @@ ROLE_LABELS = {
     Role.committee: N_("Committee member"),
     Role.representative: N_("Representative"),
     Role.staff: N_("Community staff"),
+    Role.grid_worker: N_("Grid worker"),
     Role.admin: N_("Administrator"),
 }
 

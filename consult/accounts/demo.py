@@ -50,6 +50,7 @@ DEMO_USERS = [
     ("demo_rep2", "孙代表", ["representative"], 2),
     ("demo_rep3", "周代表", ["representative"], 3),
     ("demo_staff", "社区小吴", ["staff"], 0),
+    ("demo_grid", "网格员小周", ["grid_worker"], 0),  # granted at grid 0: enters for residents met at home
     ("demo_admin", "管理员", ["admin"], 0),
     ("demo_newcomer", "新居民", [], 2),
 ]

@@ -18,7 +18,7 @@ REQUESTABLE_ROLES = (Role.resident, Role.party_member, Role.committee, Role.repr
 
 # Who may grant which role: staff manage the everyday roles, only an admin grants staff or admin.
 GRANTABLE_BY = {
-    Role.staff: frozenset({Role.resident, Role.party_member, Role.committee, Role.representative}),
+    Role.staff: frozenset({Role.resident, Role.party_member, Role.committee, Role.representative, Role.grid_worker}),
     Role.admin: frozenset(Role),
 }
 
@@ -31,6 +31,7 @@ GRANT_KINDS = {
     Role.committee: frozenset({Kind.community}),
     Role.representative: frozenset({Kind.district, Kind.street, Kind.community}),
     Role.staff: frozenset({Kind.district, Kind.street, Kind.community}),
+    Role.grid_worker: frozenset({Kind.grid}),
     Role.admin: frozenset(),
 }
 

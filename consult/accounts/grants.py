@@ -44,7 +44,9 @@ async def _grant_place(user_id: int, role: str, place_id: int | None) -> tuple[i
     tree = await places.tree()
     if place_id is None:
         grid = await User.select(User.grid).where(User.id == user_id).first()
-        node = tree.of_kind_above(grid["grid"] if grid else None, Kind.community)
+        grid_id = grid["grid"] if grid else None
+        # a grid worker serves the person's own grid; every other role their community
+        node = tree.get(grid_id) if role == Role.grid_worker and grid_id else tree.of_kind_above(grid_id, Kind.community)
     else:
         node = tree.get(place_id)
     if node is None or node.kind not in GRANT_KINDS[Role(role)]:

@@ -243,12 +243,12 @@ async def create_user(
         await _insert_user(user)
         default = await _default_place(grid_id) if place_id is None else place_id
         for role in roles:
-            place = None if role == Role.admin else default
+            place = None if role == Role.admin else (grid_id if role == Role.grid_worker and place_id is None else default)
             await UserRole.insert(UserRole(user=user.id, role=role, place=place, granted_by=actor_id))
         await audit.record(actor_id, "account.created", "user", user.id, username=username, roles=sorted(roles))
         for role in roles:
-            await audit.record(actor_id, "role.granted", "user", user.id, role=role,
-                               place=None if role == Role.admin else default)
+            await audit.record(actor_id, "role.granted", "user", user.id, role=role, place=None if role == Role.admin else (
+                grid_id if role == Role.grid_worker and place_id is None else default))
     return user.id
 
 

@@ -24,6 +24,7 @@ from consult.accounts.guards import requires, viewer_of
 from consult.cache import content_revision
 from consult.fields import InputError, row_id
 from consult.messages import N_
+from consult.intake import queries as intake_queries
 from consult.places import queries as places
 from consult.places.settings import PlaceSettings
 import consult.topics.commands as commands
@@ -153,6 +154,8 @@ async def _detail_context(request: Request, topic_id: int, **extra: Any) -> dict
         "merge_targets": await queries.merge_targets(detail["topic"]) if Action.merge in perm.actions else [],
         "photos": await photos_of_topic(topic_id, [p["id"] for p in detail["progress"]], [n["id"] for n in detail["notes"]]),
         "work_orders": await topic_orders(topic_id),
+        "intake": await intake_queries.public_of_topic(topic_id),  # the channel when entered for a resident
+        "may_assist": intake_queries.may_assist(viewer, (await places.tree()).path_of(detail["topic"]["grid"])),
     }
     ctx.update(extra)
     view = threads_view(detail, perm, **{k: ctx[k] for k in _DISCUSSION_EXTRA if k in ctx})

@@ -103,12 +103,13 @@ async def create_from_topic(viewer: Viewer, topic_id: int, now: datetime | None 
 
 
 async def create_request(viewer: Viewer, form: Mapping[str, object], requester_id: int | None = None,
-                         now: datetime | None = None) -> int:
-    """Staff enter a plain service request (接诉即办) for a grid they serve."""
+                         now: datetime | None = None, roles: tuple[str, ...] = (Role.staff,)) -> int:
+    """Staff enter a plain service request (接诉即办) for a grid they serve (intake on a
+    resident's behalf passes its own ``roles``: the grid worker of the grid too)."""
     now = now or utcnow()
     async with db.transaction():
         tree = await places.tree()
-        grids = {n.id for n in tree.below(None, Kind.grid, active_only=True) if viewer.has_at(n.path, Role.staff)}
+        grids = {n.id for n in tree.below(None, Kind.grid, active_only=True) if viewer.has_at(n.path, *roles)}
         if not grids:
             raise Refusal(NO_REQUEST, status_code=403)
         categories = {r["id"] for r in await Category.select(Category.id).where(Category.active == True)}  # noqa: E712

@@ -13,6 +13,7 @@ from litestar.response import Template
 
 from consult.accounts.guards import requires, signed_in, viewer_of
 from consult.accounts.tables import Category
+from consult.intake import queries as intake_queries
 from consult.messages import N_, NotFound
 from consult.places import queries as places
 from consult.places.tree import Kind
@@ -74,7 +75,8 @@ async def _context(request: Request, order_id: int, failed: str = "", form: dict
     return {"order": row_view(row), "hops": review_panel.merged(hops, await review_panel.timeline_lines(order_id)),
             "review": await review_panel.panel(viewer, order_id), "reply_photos": photos, "photo_field": PHOTO_FIELD,
             "actions": actions, "failed": failed, "form": form or {}, "errors": errors or {},
-            "rating_label": _(RATING_LABELS.get(row["rating"], "")) if row["rating"] else ""}
+            "rating_label": _(RATING_LABELS.get(row["rating"], "")) if row["rating"] else "",
+            "intake": await intake_queries.public_of_order(order_id)}  # the channel when entered for a resident
 
 
 @get("/work-orders/{order_id:int}", name="workorders:detail")

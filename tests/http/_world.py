@@ -17,7 +17,8 @@ from tests.conftest import PASSWORD, Client, run, user_id
 from tests.http.test_topics_helpers import Topics, viewer
 
 # The eight roles of the matrix: a visitor, a signed-in account without any role, and each role.
-ROLES = ("visitor", "unverified", "resident", "party_member", "committee", "representative", "staff", "admin")
+ROLES = ("visitor", "unverified", "resident", "party_member", "committee", "representative", "staff", "grid_worker",
+         "admin")
 
 # Key-value stores (sessions, sign-in failure counters) live in this table: not application data.
 NOT_DATA = {"session_record", "login_counter"}
@@ -250,7 +251,19 @@ def build_world(app, community) -> World:
     w.ids["any_notification"] = next(iter(w.notification_of.values()))
     _admin_objects(w, community)
     _work_orders(w)
+    _intake(w, community)
     return w
+
+
+def _intake(w: World, community) -> None:
+    """A topic entered by staff for a resident who phoned (the intake routes' object)."""
+    from consult.intake import commands
+
+    entered = run(commands.enter(viewer(w.users["staff"]), {
+        "kind": "topic", "channel": "phone", "resident_name": "王秀英", "resident_phone": "13912345678",
+        "title": "Lift stops between floors", "description": "Entered by phone for a resident.",
+        "category": "parking", "grid_id": str(community["grids"][0]), "consent": "yes"}))
+    w.ids["intake"] = entered.intake_id
 
 
 def _work_orders(w: World) -> None:
@@ -275,6 +288,7 @@ def _admin_objects(w: World, community) -> None:
 # for the scoped part of the authorization matrix: (role held, where it is granted, grid's community).
 SCOPED_ACTORS = {
     "committee@和顺社区": ("committee", "和顺社区", "和顺社区"),
+    "grid_worker@和顺社区": ("grid_worker", "和顺社区", "和顺社区"),  # granted at the first grid there
     "staff@朝阳街道": ("staff", "street", "新风社区"),
 }
 
@@ -293,6 +307,8 @@ def add_scoped_actors(w: World) -> None:
         username = f"w_{uuid.uuid4().hex[:10]}"
         place_id = w.community[place] if place in w.community else w.community["communities"][place]["id"]
         grid = _in_community(w.community, home)["grids"][0]
+        if role == "grid_worker":
+            place_id = grid  # a grid worker's role is a grid's
         run(create_user(username, PASSWORD, [role], display_name=username.upper(), grid_id=grid, place_id=place_id))
         w.users[actor] = username  # signed in per request: World.fresh_client(actor)
     from consult.topics import discussion

@@ -41,6 +41,7 @@ PARTY = frozenset({"party_member", "admin"})
 COMMITTEE = frozenset({"committee", "admin"})
 REPRESENTATIVES = frozenset({"representative", "admin"})
 STAFF = frozenset({"staff", "admin"})
+INTAKE = STAFF | {"grid_worker"}  # entering for a resident: staff or the grid worker
 COMMITTEE_OR_STAFF = COMMITTEE | STAFF
 RESIDENTS_OR_REPRESENTATIVES = RESIDENTS | REPRESENTATIVES
 ADMIN = frozenset({"admin"})
@@ -210,6 +211,16 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /work-orders/scoreboard.csv": PUBLIC,
     "GET /api/v1/stats/departments": PUBLIC,
     "GET /api/v1/work-orders": PUBLIC,
+    # intake on a resident's behalf (代办); the public tracking page; the resident attaches a code
+    "GET /intake/new": INTAKE,
+    "POST /intake": INTAKE,
+    "GET /intake": INTAKE,
+    "POST /intake/{intake_id:int}/attach": STAFF,
+    "GET /track": PUBLIC,
+    "GET /track/{tracking_code:str}": PUBLIC,
+    "POST /track/{tracking_code:str}/attach": RESIDENTS,
+    "GET /topics/{topic_id:int}/assist": INTAKE,
+    "POST /topics/{topic_id:int}/assist/{act:str}": INTAKE,
     "GET /admin/departments/{department_id:int}/members": ADMIN,
     "POST /admin/departments/{department_id:int}/members": ADMIN,
     "POST /admin/departments/{department_id:int}/members/remove": ADMIN,
@@ -237,6 +248,7 @@ DEFAULT_PARAMS = {
     "department_id": "department",
     "category_id": "category",
     "order_id": "work_order",
+    "intake_id": "intake",
 }
 PARAMS: dict[str, dict[str, str]] = {
     "POST /topics/{topic_id:int}/second": {"topic_id": "topic_proposed"},
@@ -272,7 +284,8 @@ PARAMS: dict[str, dict[str, str]] = {
     "GET /votes/{vote_id:int}/receipt/yours": {"vote_id": "vote_open"},
     "POST /votes/{vote_id:int}/receipt/file": {"vote_id": "vote_open"},
 }
-LITERAL_PARAMS = {"code": "en", "mode": "elder", "role": "representative", "action": "open_discussion", "size": "320"}
+LITERAL_PARAMS = {"code": "en", "mode": "elder", "role": "representative", "action": "open_discussion", "size": "320",
+                  "tracking_code": "ABCD-EFGH-JKMN", "act": "second"}
 
 # A plausible form for some entries, so an allowed role reaches past the first check.
 FORMS: dict[str, dict] = {
@@ -462,10 +475,15 @@ PLACE_REFUSED = {
         "POST /topics/{topic_id:int}/actions/{action:str}",
         "POST /topics/{topic_id:int}/work-order",
     },
+    # a grid worker of 和顺社区 enters for residents of their own grid only
+    "grid_worker@和顺社区": {
+        "GET /topics/{topic_id:int}/assist",
+        "POST /topics/{topic_id:int}/assist/{act:str}",
+    },
     "staff@朝阳街道": set(),  # the street's staff act in every community of the street
 }
-# the topic's refusal, and the work order's (opening one from a topic in another community)
-PLACE_MESSAGES = ("does not reach this topic", "may open a work order for it")
+# the topic's refusal, the work order's (opening one from a topic in another community), the intake's
+PLACE_MESSAGES = ("does not reach this topic", "may open a work order for it", "may enter for a resident here")
 
 
 @pytest.fixture(scope="module")

@@ -20,5 +20,12 @@ def test_a_receipt_check_is_logged_without_the_receipt():
     assert _line("/votes/3") == '10.0.0.7:5000 - "GET /votes/3 HTTP/1.1" 200'
 
 
+def test_a_tracking_code_is_not_logged():
+    """Anyone holding it reads what was entered for a resident (issue 16): the path keeps only /track/."""
+    assert _line("/track/ABCDEFGHJKMN") == '10.0.0.7:5000 - "GET /track/… HTTP/1.1" 200'
+    assert _line("/track/ABCD-EFGH-JKMN/attach") == '10.0.0.7:5000 - "GET /track/…/attach HTTP/1.1" 200'
+    assert _line("/track?code=ABCD-EFGH-JKMN") == '10.0.0.7:5000 - "GET /track?… HTTP/1.1" 200'
+
+
 def test_the_app_installs_the_filter(app):
     assert any(isinstance(f, access_log.DropQueryString) for f in logging.getLogger(access_log.ACCESS_LOGGER).filters)

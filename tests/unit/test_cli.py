@@ -74,7 +74,7 @@ def test_demo_is_idempotent(tmp_path):
     kinds = dict(con.execute("select kind, count(*) from place group by kind").fetchall())
     assert kinds == {"district": 1, "street": 1, "community": 3, "grid": 9}
     assert con.execute("select count(*) from category").fetchone()[0] == 9
-    assert con.execute("select count(*) from account where username like 'demo_%'").fetchone()[0] == 16  # 11 + 3 department people + the district's staff + the street's staff
+    assert con.execute("select count(*) from account where username like 'demo_%'").fetchone()[0] == 17  # 11 + 3 department people + the district's and the street's staff + the grid worker
     roles = {r[0] for r in con.execute("select distinct role from user_role")}
     assert roles == {"resident", "party_member", "committee", "representative", "staff", "admin"}
 

@@ -246,8 +246,9 @@ def test_allowed_actions_agree_with_next_state(state, roles):
 def test_role_implications():
     assert effective_roles(["party_member"]) == {"party_member", "resident"}
     assert effective_roles(["admin"]) == {
-        "resident", "party_member", "committee", "representative", "staff", "admin"
+        "resident", "party_member", "committee", "representative", "staff", "grid_worker", "admin"
     }
+    assert effective_roles(["grid_worker"]) == {"grid_worker"}  # a grid worker is no resident by the role
     assert "system" not in effective_roles(["admin"])
     assert effective_roles(["committee"]) == {"committee"}
     assert effective_roles(["visitor", "root"]) == frozenset()
