@@ -19,5 +19,6 @@ APP_REGISTRY = AppRegistry(
         "consult.places.piccolo_app",
         "consult.photos.piccolo_app",
         "consult.workorders.piccolo_app",
+        "consult.meetings.piccolo_app",
     ]
 )

@@ -84,6 +84,11 @@ AUDIT_ACTIONS: dict[str, str] = {
     "work_order.reply": N_("work order replied"),
     "work_order.rate": N_("work order rated"),
     "work_order.auto_escalate": N_("work order escalated automatically (acknowledgement missed)"),
+    "meeting.schedule": N_("meeting scheduled"),
+    "meeting.edit": N_("meeting changed"),
+    "meeting.cancel": N_("meeting cancelled"),
+    "meeting.record": N_("meeting recorded (attendance and minutes)"),
+    "meeting.decide": N_("decision recorded at a meeting"),
 }
 
 

@@ -20,6 +20,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from consult.meetings.lifecycle import AGENDA_STATES
+from consult.roles import Role
+from consult.meetings.queries import of_topic as meetings_of_topic
 from consult.accounts.guards import requires, viewer_of
 from consult.cache import content_revision
 from consult.fields import InputError, row_id
@@ -151,11 +154,21 @@ async def _detail_context(request: Request, topic_id: int, **extra: Any) -> dict
         "comment_errors": {}, "reply_to": None, "comment_form": {},
         "merge_targets": await queries.merge_targets(detail["topic"]) if Action.merge in perm.actions else [],
         "photos": await photos_of_topic(topic_id, [p["id"] for p in detail["progress"]], [n["id"] for n in detail["notes"]]),
+        "meetings": await meetings_of_topic(topic_id),
+        "meeting_place": await _meeting_place(perm, detail["topic"]),
     }
     ctx.update(extra)
     view = threads_view(detail, perm, **{k: ctx[k] for k in _DISCUSSION_EXTRA if k in ctx})
     ctx["threads_html"] = cached_block(request, "topics/_threads.html", "threads", view, forms=view.has_forms)
     return ctx
+
+
+async def _meeting_place(perm: TopicPermissions, topic: dict) -> int | None:
+    """Where the committee may schedule a meeting with this topic on its agenda: its community."""
+    if Role.committee.value not in perm.roles or perm.state not in AGENDA_STATES:
+        return None
+    node = (await places.tree()).of_kind_above(topic["grid"], "community")
+    return node.id if node else None
 
 
 def _after(request: Request, topic_id: int, message: str, anchor: str = "") -> Response:
