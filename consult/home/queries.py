@@ -121,7 +121,7 @@ async def _load(path: str, year: int, since: datetime) -> dict:
         row["deadline"] = _date(row["deadline"])
         row["percent"] = None if row["percent"] is None else int(row["percent"])
     return {"figures": await _figures(path, year), "discussions": discussions, "projects": projects,
-            "votes": votes, "meetings": await upcoming_meetings(path, since)}
+            "votes": votes, "meetings": await upcoming_meetings(path, since, places)}
 
 
 async def now_happening(path: str = WHOLE_INSTALL, today: date | None = None) -> dict:

@@ -45,7 +45,7 @@ def local_text(moment: datetime) -> str:
 
 def may_schedule(viewer: Viewer, path: str) -> None:
     if not effective_roles(viewer.granted_at(path)) & SCHEDULE_ROLES:
-        raise MeetingRefused("role", status_code=403)
+        raise MeetingRefused("schedule_role", status_code=403)
 
 
 def check_step(viewer: Viewer, meeting: Mapping[str, Any], step: Step, now: datetime | None = None) -> None:

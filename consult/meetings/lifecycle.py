@@ -94,7 +94,8 @@ def decisions_in(state: str) -> tuple[Action, ...]:
 class MeetingRefused(Refusal):
     status_code = 409
     MESSAGES = {
-        "role": N_("Only the committee or staff of this meeting's place may do this."),
+        "role": N_("Your role does not reach this meeting's place, or does not take this step there."),
+        "schedule_role": N_("Your role does not reach this place: its own committee schedules its meetings."),
         "state": N_("This meeting is {state}: this cannot be done any more."),
         "started": N_("This meeting has started: it can no longer be changed or cancelled, only recorded."),
         "not_started": N_("This meeting has not started yet: it is recorded at or after the meeting."),

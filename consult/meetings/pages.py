@@ -172,6 +172,7 @@ async def confirm_cancel(request: Request, meeting_id: FromPath[int]) -> Templat
 @post("/meetings/{meeting_id:int}/cancel", name="meetings:cancel", guards=[requires(COMMITTEE)])
 async def cancel_meeting(request: Request, meeting_id: FromPath[int]) -> Any:
     form = await form_data(request)
+    commands.check_step(viewer_of(request), await queries.load(meeting_id), Step.cancel)
     if not confirmed(form):
         return redirect(url("meetings:cancel_confirm", meeting_id=meeting_id))
     try:

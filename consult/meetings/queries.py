@@ -118,13 +118,14 @@ def meetings_since(now: datetime) -> datetime:
     return now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
 
 
-async def upcoming_uncached(path: str, since: datetime) -> list[dict]:
+async def upcoming_uncached(path: str, since: datetime, places=None) -> list[dict]:
+    """As ``upcoming`` without the cache; ``places``: the tree, when the caller has read it."""
     scope, values = _scope(path)
     rows = await Meeting.raw(
         "SELECT m.id, m.title, m.kind, m.state, m.starts_at, m.location, m.place FROM meeting m "
         f"WHERE m.state = {{}} AND m.starts_at >= {{}} AND {scope} ORDER BY m.starts_at, m.id LIMIT {{}}",
         MeetingState.scheduled.value, since, *values, UPCOMING_SHOWN)
-    places = await tree()
+    places = places or await tree()
     return [{**_public(r), "place": places.label(r["place"], "street")} for r in rows]
 
 

@@ -200,6 +200,19 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /admin/departments/{department_id:int}/members": ADMIN,
     "POST /admin/departments/{department_id:int}/members": ADMIN,
     "POST /admin/departments/{department_id:int}/members/remove": ADMIN,
+    # meetings: public pages; the committee of the place schedules, changes and cancels; the
+    # staff (or committee) of the place record them (the domain checks the place)
+    "GET /meetings": PUBLIC,
+    "GET /meetings/{meeting_id:int}": PUBLIC,
+    "GET /places/{place_id:int}/meetings/new": COMMITTEE,
+    "POST /places/{place_id:int}/meetings": COMMITTEE,
+    "GET /meetings/{meeting_id:int}/edit": COMMITTEE,
+    "POST /meetings/{meeting_id:int}/edit": COMMITTEE,
+    "GET /meetings/{meeting_id:int}/cancel": COMMITTEE,  # the confirmation page
+    "POST /meetings/{meeting_id:int}/cancel": COMMITTEE,
+    "GET /meetings/{meeting_id:int}/record": COMMITTEE_OR_STAFF,
+    "POST /meetings/{meeting_id:int}/record": COMMITTEE_OR_STAFF,
+    "POST /meetings/{meeting_id:int}/decisions/{topic_id:int}/{action:str}": COMMITTEE_OR_STAFF,
 }
 
 # Not application routes: the static files router and the OpenAPI schema, by name.
@@ -224,6 +237,7 @@ DEFAULT_PARAMS = {
     "department_id": "department",
     "category_id": "category",
     "order_id": "work_order",
+    "meeting_id": "meeting",
 }
 PARAMS: dict[str, dict[str, str]] = {
     "POST /topics/{topic_id:int}/second": {"topic_id": "topic_proposed"},
@@ -258,6 +272,9 @@ PARAMS: dict[str, dict[str, str]] = {
     "GET /staff/votes/{vote_id:int}/publish/confirm": {"vote_id": "vote_open"},
     "GET /votes/{vote_id:int}/receipt/yours": {"vote_id": "vote_open"},
     "POST /votes/{vote_id:int}/receipt/file": {"vote_id": "vote_open"},
+    "GET /meetings/{meeting_id:int}/record": {"meeting_id": "meeting_held"},
+    "POST /meetings/{meeting_id:int}/record": {"meeting_id": "meeting_held"},
+    "POST /meetings/{meeting_id:int}/decisions/{topic_id:int}/{action:str}": {"meeting_id": "meeting_held"},
 }
 LITERAL_PARAMS = {"code": "en", "role": "representative", "action": "open_discussion", "size": "320"}
 
@@ -442,11 +459,21 @@ PLACE_REFUSED = {
         "POST /topics/{topic_id:int}/comments/{comment_id:int}/dismiss-flags",
         "POST /topics/{topic_id:int}/actions/{action:str}",
         "POST /topics/{topic_id:int}/work-order",
+        "GET /places/{place_id:int}/meetings/new",
+        "POST /places/{place_id:int}/meetings",
+        "GET /meetings/{meeting_id:int}/edit",
+        "POST /meetings/{meeting_id:int}/edit",
+        "GET /meetings/{meeting_id:int}/cancel",
+        "POST /meetings/{meeting_id:int}/cancel",
+        "GET /meetings/{meeting_id:int}/record",
+        "POST /meetings/{meeting_id:int}/record",
+        "POST /meetings/{meeting_id:int}/decisions/{topic_id:int}/{action:str}",
     },
     "staff@朝阳街道": set(),  # the street's staff act in every community of the street
 }
-# the topic's refusal, and the work order's (opening one from a topic in another community)
-PLACE_MESSAGES = ("does not reach this topic", "may open a work order for it")
+# the topic's refusal, the work order's and the meeting's (opening one from a topic in another community)
+PLACE_MESSAGES = ("does not reach this topic", "may open a work order for it",
+                  "does not reach this meeting", "does not reach this place")
 
 
 @pytest.fixture(scope="module")
