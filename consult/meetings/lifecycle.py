@@ -23,7 +23,7 @@ from enum import StrEnum
 from consult.messages import N_, Refusal
 from consult.roles import Role, effective_roles
 from consult.meetings.labels import STATE_LABELS
-from consult.topics.lifecycle import ACTION_ROLES, TRANSITIONS, Action, TopicState
+from consult.topics.lifecycle import ACTION_ROLES, TERMINAL_STATES, TRANSITIONS, Action, TopicState
 
 
 class MeetingKind(StrEnum):
@@ -79,10 +79,7 @@ DECISIONS: tuple[Action, ...] = (
     Action.start_implementation, Action.open_evaluation,
 )
 # Topics a meeting may put on its agenda: those that can still move (not in a final state).
-AGENDA_STATES: frozenset[TopicState] = frozenset({
-    TopicState.proposed, TopicState.discussing, TopicState.project, TopicState.implementing,
-    TopicState.evaluating,
-})
+AGENDA_STATES: frozenset[TopicState] = frozenset(TopicState) - TERMINAL_STATES
 MAX_AGENDA = 20
 
 

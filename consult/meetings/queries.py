@@ -1,6 +1,7 @@
 """Meeting reads: one meeting with its agenda and decisions (public), who was present (staff
-of the place only), the meetings of a topic, the upcoming meetings at a place and above or
-below it (cached per content revision: the topic page and the home page show them), and the
+of the place only), the upcoming meetings at a place and above or
+below it (cached per content revision: the list and the home page show them; the
+topic page reads its meetings in consult.topics.queries), and the
 choices of the scheduling and recording forms."""
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from consult.topics.tables import Topic
 NO_MEETING = N_("There is no meeting number {meeting_id}.")
 UPCOMING_SHOWN = 5
 
-_TOPIC_MEETINGS = RevisionCache("topic_meetings", size=512)
 _UPCOMING = RevisionCache("upcoming_meetings", size=64)
 
 
@@ -87,19 +87,6 @@ async def place_accounts(path: str) -> list[dict]:
 def _public(row: dict) -> dict:
     return {"id": row["id"], "title": row["title"], "kind": row["kind"], "state": row["state"],
             "starts_at": _when(row["starts_at"]), "location": row["location"]}
-
-
-async def _of_topic(topic_id: int) -> list[dict]:
-    rows = await Meeting.raw(
-        "SELECT m.id, m.title, m.kind, m.state, m.starts_at, m.location FROM meeting m "
-        "JOIN meeting_topic mt ON mt.meeting = m.id WHERE mt.topic = {} AND m.state != {} "
-        "ORDER BY m.starts_at DESC, m.id DESC", topic_id, MeetingState.cancelled.value)
-    return [_public(r) for r in rows]
-
-
-async def of_topic(topic_id: int) -> list[dict]:
-    """The meetings (not cancelled) with the topic on their agenda, latest first (shared: read-only)."""
-    return await _TOPIC_MEETINGS.get_or_load(at(await content_revision(), topic_id), lambda: _of_topic(topic_id))
 
 
 def _scope(path: str) -> tuple[str, tuple]:

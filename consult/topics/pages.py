@@ -20,9 +20,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from consult.meetings.lifecycle import AGENDA_STATES
 from consult.roles import Role
-from consult.meetings.queries import of_topic as meetings_of_topic
 from consult.accounts.guards import requires, viewer_of
 from consult.cache import content_revision
 from consult.fields import InputError, row_id
@@ -154,7 +152,7 @@ async def _detail_context(request: Request, topic_id: int, **extra: Any) -> dict
         "comment_errors": {}, "reply_to": None, "comment_form": {},
         "merge_targets": await queries.merge_targets(detail["topic"]) if Action.merge in perm.actions else [],
         "photos": await photos_of_topic(topic_id, [p["id"] for p in detail["progress"]], [n["id"] for n in detail["notes"]]),
-        "meetings": await meetings_of_topic(topic_id),
+        "meetings": await queries.meetings_of(topic_id),
         "meeting_place": await _meeting_place(perm, detail["topic"]),
     }
     ctx.update(extra)
@@ -164,8 +162,9 @@ async def _detail_context(request: Request, topic_id: int, **extra: Any) -> dict
 
 
 async def _meeting_place(perm: TopicPermissions, topic: dict) -> int | None:
-    """Where the committee may schedule a meeting with this topic on its agenda: its community."""
-    if Role.committee.value not in perm.roles or perm.state not in AGENDA_STATES:
+    """Where the committee may schedule a meeting with this topic on its agenda (while the
+    topic can still move; consult.meetings.lifecycle.AGENDA_STATES): its community."""
+    if Role.committee.value not in perm.roles or perm.state in TERMINAL_STATES:
         return None
     node = (await places.tree()).of_kind_above(topic["grid"], "community")
     return node.id if node else None
