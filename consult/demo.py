@@ -10,13 +10,14 @@ from consult.accounts import demo as accounts_demo
 from consult.topics import demo as topics_demo
 from consult.topics import demo_communities as communities_demo
 from consult.voting import demo as voting_demo
+from consult.meetings import demo as meetings_demo
 
 
 async def load_demo() -> str:
     await accounts_demo.load_base()
     lines = [f"Demo community loaded: {accounts_demo.COMMUNITY}, {len(accounts_demo.GRIDS)} grids, "
              f"{len(accounts_demo.DEMO_USERS)} demo accounts (password {accounts_demo.DEMO_PASSWORD})."]
-    for feature in (topics_demo, communities_demo, voting_demo):
+    for feature in (topics_demo, communities_demo, voting_demo, meetings_demo):
         result = await feature.load()
         if result:
             lines.append(result)
