@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from consult import audit, db
+from consult.fields import FieldError
 from consult.accounts.domain import Viewer
 from consult.meetings import forms, queries
 from consult.meetings.forms import LOCAL
@@ -23,6 +24,10 @@ from consult.meetings.tables import Meeting, MeetingAttendee, MeetingDecision, M
 from consult.messages import N_, NotFound
 from consult.notifications.domain import Kind as NoticeKind
 from consult.notifications.services import notify
+from consult.photos import commands as photos_commands
+from consult.photos.commands import TOO_MANY, PhotoInputError
+from consult.photos.owners import OwnerType
+from consult.photos.tables import Photo
 from consult.places import queries as places
 from consult.roles import effective_roles
 from consult.topics import commands as topic_commands
@@ -126,11 +131,12 @@ async def cancel(viewer: Viewer, meeting_id: int, reason: Any, now: datetime | N
 
 
 async def record(viewer: Viewer, meeting_id: int, minutes: Any, head_count: Any, attendee_ids: Iterable[Any],
-                 now: datetime | None = None) -> None:
+                 now: datetime | None = None, photos: photos_commands.Batch | None = None) -> None:
     """At or after the meeting: who was present (accounts of the place), how many more
-    (not online), the minutes. Saving again replaces them."""
+    (not online), the minutes, and photos of the meeting (at most six in all, shown once it
+    is held). Saving again replaces all but the photos, which add up."""
     now = now or utcnow()
-    async with db.transaction():
+    async with photos_commands.stored(photos), db.transaction():
         meeting = await queries.load(meeting_id)
         check_step(viewer, meeting, Step.record, now)
         accounts = {r["id"] for r in await queries.place_accounts(meeting["place_path"])}
@@ -144,6 +150,11 @@ async def record(viewer: Viewer, meeting_id: int, minutes: Any, head_count: Any,
         # the audit entry says how many, never who (attendance is private)
         await audit.record(viewer.id, "meeting.record", "meeting", meeting_id, attendees=len(data.attendee_ids),
                            head_count=data.head_count)
+        if photos:
+            kept = await Photo.count().where((Photo.owner_type == OwnerType.meeting.value) & (Photo.owner_id == meeting_id))
+            if kept + len(photos.items) > photos_commands.MAX_PHOTOS:
+                raise PhotoInputError({"photos": FieldError("photo", TOO_MANY, {"n": photos_commands.MAX_PHOTOS})})
+            await photos_commands.attach(photos, OwnerType.meeting, meeting_id, viewer.id)
 
 
 async def decide(viewer: Viewer, meeting_id: int, topic_id: int, action: str, values: Mapping[str, Any],

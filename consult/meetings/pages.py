@@ -25,6 +25,11 @@ from consult.topics.clock import local_today, utcnow
 from consult.topics.labels import ACTION_BUTTONS, ACTION_LABELS, CHOICE_LABELS, STATE_LABELS as TOPIC_STATES
 from consult.topics.lifecycle import ACTION_INPUTS, Action
 from consult.web.forms import confirmed, field_errors, form_data
+from consult.photos import commands as photos_commands
+from consult.photos.commands import MAX_REQUEST_BYTES
+from consult.photos.owners import OwnerType, PhotoKind
+from consult.photos.queries import photos_of
+from consult.photos.routes import read_uploads
 from consult.web.i18n import gettext as _
 from consult.web.templating import flash, redirect, render, url
 
@@ -74,6 +79,7 @@ async def _detail_context(request: Request, meeting_id: int, **extra: Any) -> di
         "present": await queries.attendee_count(meeting_id) + meeting["head_count"],
         "online": await queries.attendee_count(meeting_id),
         "labels": _labels(), "action_inputs": {a.value: ACTION_INPUTS[a] for a in Action},
+        "photos": (await photos_of(OwnerType.meeting, [meeting_id]))[meeting_id],
         "hands_fields": HANDS_FIELDS, "errors": {}, "form": {}, "open_form": None,
         "defaults": {"open_discussion": {"end_date": ""}, "open_evaluation": {"end_date": ""},
                      "form_project": {"funding_route": "community"}},
@@ -201,12 +207,15 @@ async def record_form(request: Request, meeting_id: FromPath[int]) -> Template:
     return render(request, "meetings/record.html", await _record_context(request, meeting, form, {}, present))
 
 
-@post("/meetings/{meeting_id:int}/record", name="meetings:record", guards=[requires(*RECORDERS)])
+@post("/meetings/{meeting_id:int}/record", name="meetings:record", guards=[requires(*RECORDERS)],
+      request_max_body_size=MAX_REQUEST_BYTES)
 async def record_meeting(request: Request, meeting_id: FromPath[int]) -> Any:
-    form = await form_data(request)
+    form, uploads = await read_uploads(request, {"photos": PhotoKind.plain})
     chosen = await _multi(request, "attendees")
     try:
-        await commands.record(viewer_of(request), meeting_id, form.get("minutes"), form.get("head_count"), chosen)
+        batch = await photos_commands.prepare(uploads, ["photos"])
+        await commands.record(viewer_of(request), meeting_id, form.get("minutes"), form.get("head_count"), chosen,
+                              photos=batch)
     except InputError as exc:
         meeting = await queries.load(meeting_id)
         ctx = await _record_context(request, meeting, form, field_errors(exc.errors), chosen)

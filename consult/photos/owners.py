@@ -18,6 +18,7 @@ class OwnerType(StrEnum):
     progress = "progress"  # a progress report: "before" and "after" photos
     supervision = "supervision"  # a representative's supervision note
     comment = "comment"  # not uploaded to yet: its hiding shows how a hidden owner hides its photos
+    meeting = "meeting"  # a meeting (consult.meetings), added when it is recorded: shown once it is held
 
 
 class PhotoKind(StrEnum):
@@ -33,4 +34,5 @@ OWNER_VISIBLE: dict[OwnerType, str] = {
     OwnerType.progress: "SELECT p.id FROM progress_update p JOIN topic t ON t.id = p.topic WHERE p.id = {}",
     OwnerType.supervision: "SELECT n.id FROM supervision_note n JOIN topic t ON t.id = n.topic WHERE n.id = {}",
     OwnerType.comment: "SELECT id FROM topic_comment WHERE id = {} AND NOT hidden",
+    OwnerType.meeting: "SELECT id FROM meeting WHERE id = {} AND state = 'held'",
 }

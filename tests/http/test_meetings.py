@@ -187,3 +187,36 @@ def test_bad_schedule_input_rerenders_the_form_with_errors(topics, community, ne
     assert r.status_code == 400 and "text/html" in r.headers["content-type"]
     assert 'id="e-title"' in r.text and 'id="e-topics"' in r.text
     assert db_fingerprint() == before
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), (200, 40, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_photos_of_a_meeting_come_with_its_record_and_show_once_it_is_held(topics, community, new_client):
+    from consult.photos.tables import Photo
+
+    tid, _ = topics.create("proposed")
+    mid = schedule(signed_in(new_client, topics.committee), community["community"], [tid], utcnow() - timedelta(hours=1))
+    staff = signed_in(new_client, topics.staff)
+    data = {"minutes": "Minutes with two photos of the hall.", "head_count": "5"}
+    r = staff.post(f"/meetings/{mid}/record", data=data,
+                      files=[("photos", ("a.png", _png(), "image/png")), ("photos", ("b.png", _png(), "image/png"))])
+    assert r.status_code == 303, text_of(r.text)[:500]
+    ids = [p["id"] for p in run(Photo.select(Photo.id).where((Photo.owner_type == "meeting") & (Photo.owner_id == mid)))]
+    assert len(ids) == 2
+    visitor = english(new_client())
+    assert f"/photos/{ids[0]}/320" in visitor.get(f"/meetings/{mid}").text
+    assert visitor.get(f"/photos/{ids[0]}/320").status_code == 200
+    # six in all: five more are refused and nothing of that record is saved
+    before = db_fingerprint()
+    r = staff.post(f"/meetings/{mid}/record", data={**data, "minutes": "Minutes changed with five photos."},
+                      files=[("photos", (f"{i}.png", _png(), "image/png")) for i in range(5)])
+    assert r.status_code == 400 and "At most 6 photos" in r.text
+    assert db_fingerprint() == before
