@@ -48,6 +48,7 @@ from consult.topics.lifecycle import (
     ACTION_INPUTS,
     ROUTED_ACTIONS,
     SCREENING_ACTIONS,
+    TERMINAL_STATES,
     TITLE_LENGTH,
     Action,
     Activity,

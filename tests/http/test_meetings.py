@@ -67,6 +67,11 @@ def test_schedule_notifies_residents_and_shows_on_the_topic_and_home(topics, com
     q = signed_in(new_client, quiet)
     assert q.post("/notifications/preferences", {"kinds": ["topic_state", "reply"]}).status_code == 303
     committee = signed_in(new_client, topics.committee)
+    link = f'href="/places/{community["community"]}/meetings/new?topic={tid}"'
+    assert link in committee.get(f"/topics/{tid}").text  # the committee puts it on an agenda from the topic
+    assert link not in english(new_client()).get(f"/topics/{tid}").text
+    form = committee.get(f"/places/{community['community']}/meetings/new?topic={tid}")
+    assert form.status_code == 200 and f'value="{tid}" checked' in form.text
     soon = utcnow() + timedelta(days=3)
     mid = schedule(committee, community["community"], [tid], soon, title="三月居民议事会")
     assert meeting_row(mid)["state"] == "scheduled"
