@@ -20,5 +20,6 @@ APP_REGISTRY = AppRegistry(
         "consult.photos.piccolo_app",
         "consult.workorders.piccolo_app",
         "consult.intake.piccolo_app",
+        "consult.meetings.piccolo_app",
     ]
 )

@@ -25,6 +25,7 @@ from consult.places import routes as places_routes
 from consult.photos import routes as photo_routes, store as photo_store
 from consult.workorders import routes as workorders_routes
 from consult.intake import routes as intake_routes, secrecy as intake_secrecy
+from consult.meetings import routes as meetings_routes
 from consult.fields import is_id
 from consult.settings import Settings, load_settings
 import consult.places.api as places_api
@@ -54,6 +55,7 @@ ROUTE_HANDLERS = [
     *notices.route_handlers,
     *workorders_routes.route_handlers,
     *intake_routes.route_handlers,
+    *meetings_routes.route_handlers,
 ]
 PERIODIC = [*accounts.periodic, *topics.periodic, *workorders_routes.periodic]
 

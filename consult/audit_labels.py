@@ -96,6 +96,11 @@ AUDIT_ACTIONS: dict[str, str] = {
     "work_order.unreasonable_proposed": N_("work order proposed as unreasonable"),
     "work_order.unreasonable_approved": N_("work order judged unreasonable (left out of the rates)"),
     "work_order.unreasonable_declined": N_("proposal that a work order is unreasonable declined"),
+    "meeting.schedule": N_("meeting scheduled"),
+    "meeting.edit": N_("meeting changed"),
+    "meeting.cancel": N_("meeting cancelled"),
+    "meeting.record": N_("meeting recorded (attendance and minutes)"),
+    "meeting.decide": N_("decision recorded at a meeting"),
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from consult.topics.evaluation import is_overdue
@@ -45,6 +45,15 @@ class OpenVote(NamedTuple):
     candidates: int
 
 
+class UpcomingMeeting(NamedTuple):
+    id: int
+    title: str
+    kind: str
+    place: str
+    starts_at: datetime
+    location: str
+
+
 class Figures(NamedTuple):
     year: int
     topics_year: int
@@ -64,6 +73,7 @@ class HomeView:
     discussions: tuple[Discussion, ...]
     projects: tuple[Project, ...]
     votes: tuple[OpenVote, ...]
+    meetings: tuple[UpcomingMeeting, ...] = ()
 
 
 def home_view(data: Mapping[str, Any], today: date) -> HomeView:
@@ -87,5 +97,10 @@ def home_view(data: Mapping[str, Any], today: date) -> HomeView:
             OpenVote(id=r["id"], title=r["title"], year=int(r["year"]), seats=int(r["seats"]),
                      round=int(r["round"]), candidates=int(r["candidates"]))
             for r in data["votes"]
+        ),
+        meetings=tuple(
+            UpcomingMeeting(id=r["id"], title=r["title"], kind=r["kind"], place=r["place"], starts_at=r["starts_at"],
+                            location=r["location"])
+            for r in data.get("meetings", ())
         ),
     )

@@ -10,13 +10,14 @@ to a place above it (a street's vote concerns its communities), below it, or to 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from consult.cache import RevisionCache, at, content_revision
 from consult.dashboard.domain import rate_percent, year_bounds
 from consult.places.queries import tree, within_sql
 from consult.places.tree import WHOLE_INSTALL, ids_on
-from consult.topics.clock import local_today
+from consult.meetings.queries import meetings_since, upcoming_uncached as upcoming_meetings
+from consult.topics.clock import local_today, utcnow
 from consult.topics.evaluation import Rating
 from consult.topics.lifecycle import TopicState
 from consult.topics.tables import Topic
@@ -104,7 +105,7 @@ async def _figures(path: str, year: int) -> dict:
     }
 
 
-async def _load(path: str, year: int) -> dict:
+async def _load(path: str, year: int, since: datetime) -> dict:
     places = await tree()
     scope, values = _topic_scope(path)
     discussions = await Topic.raw(_DISCUSSIONS_SQL.replace("{scope}", scope), *values, SHOWN)
@@ -120,12 +121,13 @@ async def _load(path: str, year: int) -> dict:
         row["deadline"] = _date(row["deadline"])
         row["percent"] = None if row["percent"] is None else int(row["percent"])
     return {"figures": await _figures(path, year), "discussions": discussions, "projects": projects,
-            "votes": votes}
+            "votes": votes, "meetings": await upcoming_meetings(path, since, places)}
 
 
 async def now_happening(path: str = WHOLE_INSTALL, today: date | None = None) -> dict:
     """What the home page shows at ``path`` (and below), with the revision it was read at."""
     year = (today or local_today()).year
+    since = meetings_since(utcnow())  # the upcoming meetings move on once an hour
     revision = await content_revision()
-    data = await _NOW_CACHE.get_or_load(at(revision, path, year), lambda: _load(path, year))
+    data = await _NOW_CACHE.get_or_load(at(revision, path, year, since), lambda: _load(path, year, since))
     return {**data, "revision": revision, "path": path}

@@ -20,6 +20,7 @@ class Kind(StrEnum):
     announcement = "announcement"  # staff announcement
     account = "account"  # staff verified or declined my registration
     work_order = "work_order"  # a work order I asked for, hold or sent moved (consult.workorders)
+    meeting = "meeting"  # a meeting of my place, or about a topic I follow, is scheduled, moved or cancelled
 
 
 KINDS = tuple(k.value for k in Kind)
@@ -34,6 +35,7 @@ KIND_LABELS = {
     Kind.announcement: N_("Announcements from community staff"),
     Kind.account: N_("Staff verify or decline my registration"),
     Kind.work_order: N_("A work order I asked for, work on or sent moves"),
+    Kind.meeting: N_("A meeting of my community, or about a topic I follow, is scheduled, changed or cancelled"),
 }
 
 # The message an announcement's notification carries.

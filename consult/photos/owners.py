@@ -19,6 +19,7 @@ class OwnerType(StrEnum):
     supervision = "supervision"  # a representative's supervision note
     work_order_reply = "work_order_reply"  # a department's (or level's) reply to a work order: its hop
     comment = "comment"  # not uploaded to yet: its hiding shows how a hidden owner hides its photos
+    meeting = "meeting"  # a meeting (consult.meetings), added when it is recorded: shown once it is held
 
 
 class PhotoKind(StrEnum):
@@ -35,4 +36,5 @@ OWNER_VISIBLE: dict[OwnerType, str] = {
     OwnerType.supervision: "SELECT n.id FROM supervision_note n JOIN topic t ON t.id = n.topic WHERE n.id = {}",
     OwnerType.comment: "SELECT id FROM topic_comment WHERE id = {} AND NOT hidden",
     OwnerType.work_order_reply: "SELECT id FROM work_order_event WHERE id = {} AND action = 'reply'",
+    OwnerType.meeting: "SELECT id FROM meeting WHERE id = {} AND state = 'held'",
 }

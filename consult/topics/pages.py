@@ -20,6 +20,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from consult.roles import Role
 from consult.accounts.guards import requires, viewer_of
 from consult.cache import content_revision
 from consult.fields import InputError, row_id
@@ -48,6 +49,7 @@ from consult.topics.lifecycle import (
     ACTION_INPUTS,
     ROUTED_ACTIONS,
     SCREENING_ACTIONS,
+    TERMINAL_STATES,
     TITLE_LENGTH,
     Action,
     Activity,
@@ -156,11 +158,22 @@ async def _detail_context(request: Request, topic_id: int, **extra: Any) -> dict
         "work_orders": await topic_orders(topic_id),
         "intake": await intake_queries.public_of_topic(topic_id),  # the channel when entered for a resident
         "may_assist": intake_queries.may_assist(viewer, (await places.tree()).path_of(detail["topic"]["grid"])),
+        "meetings": await queries.meetings_of(topic_id),
+        "meeting_place": await _meeting_place(perm, detail["topic"]),
     }
     ctx.update(extra)
     view = threads_view(detail, perm, **{k: ctx[k] for k in _DISCUSSION_EXTRA if k in ctx})
     ctx["threads_html"] = cached_block(request, "topics/_threads.html", "threads", view, forms=view.has_forms)
     return ctx
+
+
+async def _meeting_place(perm: TopicPermissions, topic: dict) -> int | None:
+    """Where the committee may schedule a meeting with this topic on its agenda (while the
+    topic can still move; consult.meetings.lifecycle.AGENDA_STATES): its community."""
+    if Role.committee.value not in perm.roles or perm.state in TERMINAL_STATES:
+        return None
+    node = (await places.tree()).of_kind_above(topic["grid"], "community")
+    return node.id if node else None
 
 
 def _after(request: Request, topic_id: int, message: str, anchor: str = "") -> Response:

@@ -486,3 +486,15 @@ async def _viewer_marks(topic_id: int, round_number: int, viewer: Viewer | None)
         )
         mine["flagged"] = frozenset(r["comment"] for r in flagged)
     return mine
+
+
+
+
+_MEETINGS_SQL = ("SELECT m.id, m.title, m.state, m.starts_at, m.location FROM meeting m JOIN meeting_topic mt ON "
+                 "mt.meeting = m.id WHERE mt.topic = {} AND m.state != 'cancelled' ORDER BY m.starts_at DESC, m.id")
+
+
+async def meetings_of(topic_id: int) -> list[dict]:
+    """The meetings with the topic on their agenda (raw table names: consult.meetings imports topics)."""
+    rows = await Topic.raw(_MEETINGS_SQL, topic_id)
+    return [{**r, "starts_at": datetime.fromisoformat(str(r["starts_at"]))} for r in rows]

@@ -16,7 +16,9 @@ commented (``TopicFollower``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -26,7 +28,7 @@ from consult.messages import N_, NotFound
 from consult.notifications.domain import Kind as NoticeKind
 from consult.notifications.services import notify
 from consult.places.settings import DEFAULTS, PlaceSettings
-from consult.roles import SYSTEM, Role, effective_roles
+from consult.roles import SYSTEM, Role, RolesHere, effective_roles
 from consult.topics.clock import utcnow
 from consult.topics.labels import STATE_LABELS
 from consult.topics.lifecycle import (
@@ -68,10 +70,31 @@ async def load_topic(topic_id: int) -> dict:
     return row
 
 
+# A decision taken at a meeting (consult.meetings): the roles the meeting decides with, and
+# what the timeline entry and the audit entry of the transition taken inside say about it.
+_OCCASION: ContextVar[tuple[frozenset[str], dict] | None] = ContextVar("topic_occasion", default=None)
+
+
+@contextmanager
+def decided_at_meeting(roles: Iterable[str], **detail: Any) -> Iterator[None]:
+    """Inside: ``roles_here`` adds ``roles`` (the meeting's authority) and every transition
+    carries ``detail`` (the meeting, its day, the show of hands) on the timeline."""
+    token = _OCCASION.set((frozenset(roles), detail))
+    try:
+        yield
+    finally:
+        _OCCASION.reset(token)
+
+
 def roles_here(viewer, topic: dict) -> frozenset[str]:
     """The viewer's roles that reach the topic's place: the committee of another community,
-    or the staff of another street, hold nothing here."""
-    return viewer.granted_at(topic["place_path"])
+    or the staff of another street, hold nothing here (plus a meeting's, inside
+    ``decided_at_meeting``)."""
+    here = viewer.granted_at(topic["place_path"])
+    occasion = _OCCASION.get()
+    if occasion is None:
+        return here
+    return RolesHere.of(here | occasion[0], viewer.granted)
 
 
 async def load_comment(topic_id: int, comment_id: int) -> dict:
@@ -148,6 +171,9 @@ async def transition(
     """Move ``topic`` by ``action``: refuse by the lifecycle, update only if the state is
     still the one read (a concurrent transition loses), write timeline, notices and
     audit. Call inside a transaction."""
+    occasion = _OCCASION.get()
+    if occasion is not None:
+        detail = {**occasion[1], **detail}
     current = TopicState(topic["state"])
     target = next_state(current, action, roles)
     new_round = round_after(Action(action), topic["round"])

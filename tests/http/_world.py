@@ -252,6 +252,7 @@ def build_world(app, community) -> World:
     _admin_objects(w, community)
     _work_orders(w)
     _intake(w, community)
+    _meetings(w, community)
     return w
 
 
@@ -264,6 +265,33 @@ def _intake(w: World, community) -> None:
         "title": "Lift stops between floors", "description": "Entered by phone for a resident.",
         "category": "parking", "grid_id": str(community["grids"][0]), "consent": "yes"}))
     w.ids["intake"] = entered.intake_id
+
+
+def _meetings(w: World, community) -> None:
+    """Meetings of the world's community: one still to come (to change or cancel), one to
+    cancel, and one that has started and is recorded (to record again and decide at)."""
+    from datetime import timedelta
+
+    from consult.meetings import commands
+    from consult.meetings.forms import LOCAL
+    from consult.topics.clock import utcnow
+
+    committee, staff = viewer(w.users["committee"]), viewer(w.users["staff"])
+
+    def form(when):
+        local = when.astimezone(LOCAL)
+        return {"kind": "council", "title": "World meeting", "location": "Community hall",
+                "on_date": local.date().isoformat(), "at_time": local.strftime("%H:%M")}
+
+    agenda = [w.ids["topic_proposed"], w.ids["topic_discussing"]]
+    soon, past = utcnow() + timedelta(days=7), utcnow() - timedelta(hours=3)
+    w.ids["meeting"] = run(commands.schedule(committee, community["community"], form(soon), agenda))
+    w.ids["meeting_to_cancel"] = run(commands.schedule(committee, community["community"], form(soon), agenda))
+    topics = Topics(lambda *roles, grid=0: make_user(community, *roles, grid=grid), community)
+    w.ids["meeting_topic"] = topics.create("proposed")[0]  # decided on by the fuzzing, not the world's own topics
+    w.ids["meeting_held"] = run(commands.schedule(committee, community["community"], form(past),
+                                                  [*agenda, w.ids["meeting_topic"]]))
+    run(commands.record(staff, w.ids["meeting_held"], "Minutes of the world meeting.", "3", []))
 
 
 def _work_orders(w: World) -> None:

@@ -224,6 +224,19 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /admin/departments/{department_id:int}/members": ADMIN,
     "POST /admin/departments/{department_id:int}/members": ADMIN,
     "POST /admin/departments/{department_id:int}/members/remove": ADMIN,
+    # meetings: public pages; the committee of the place schedules, changes and cancels; the
+    # staff (or committee) of the place record them (the domain checks the place)
+    "GET /meetings": PUBLIC,
+    "GET /meetings/{meeting_id:int}": PUBLIC,
+    "GET /places/{place_id:int}/meetings/new": COMMITTEE,
+    "POST /places/{place_id:int}/meetings": COMMITTEE,
+    "GET /meetings/{meeting_id:int}/edit": COMMITTEE,
+    "POST /meetings/{meeting_id:int}/edit": COMMITTEE,
+    "GET /meetings/{meeting_id:int}/cancel": COMMITTEE,  # the confirmation page
+    "POST /meetings/{meeting_id:int}/cancel": COMMITTEE,
+    "GET /meetings/{meeting_id:int}/record": COMMITTEE_OR_STAFF,
+    "POST /meetings/{meeting_id:int}/record": COMMITTEE_OR_STAFF,
+    "POST /meetings/{meeting_id:int}/decisions/{topic_id:int}/{action:str}": COMMITTEE_OR_STAFF,
 }
 
 # Not application routes: the static files router and the OpenAPI schema, by name.
@@ -249,6 +262,7 @@ DEFAULT_PARAMS = {
     "category_id": "category",
     "order_id": "work_order",
     "intake_id": "intake",
+    "meeting_id": "meeting",
 }
 PARAMS: dict[str, dict[str, str]] = {
     "POST /topics/{topic_id:int}/second": {"topic_id": "topic_proposed"},
@@ -283,6 +297,9 @@ PARAMS: dict[str, dict[str, str]] = {
     "GET /staff/votes/{vote_id:int}/publish/confirm": {"vote_id": "vote_open"},
     "GET /votes/{vote_id:int}/receipt/yours": {"vote_id": "vote_open"},
     "POST /votes/{vote_id:int}/receipt/file": {"vote_id": "vote_open"},
+    "GET /meetings/{meeting_id:int}/record": {"meeting_id": "meeting_held"},
+    "POST /meetings/{meeting_id:int}/record": {"meeting_id": "meeting_held"},
+    "POST /meetings/{meeting_id:int}/decisions/{topic_id:int}/{action:str}": {"meeting_id": "meeting_held"},
 }
 LITERAL_PARAMS = {"code": "en", "mode": "elder", "role": "representative", "action": "open_discussion", "size": "320",
                   "tracking_code": "ABCD-EFGH-JKMN", "act": "second"}
@@ -474,6 +491,15 @@ PLACE_REFUSED = {
         "POST /topics/{topic_id:int}/comments/{comment_id:int}/dismiss-flags",
         "POST /topics/{topic_id:int}/actions/{action:str}",
         "POST /topics/{topic_id:int}/work-order",
+        "GET /places/{place_id:int}/meetings/new",
+        "POST /places/{place_id:int}/meetings",
+        "GET /meetings/{meeting_id:int}/edit",
+        "POST /meetings/{meeting_id:int}/edit",
+        "GET /meetings/{meeting_id:int}/cancel",
+        "POST /meetings/{meeting_id:int}/cancel",
+        "GET /meetings/{meeting_id:int}/record",
+        "POST /meetings/{meeting_id:int}/record",
+        "POST /meetings/{meeting_id:int}/decisions/{topic_id:int}/{action:str}",
     },
     # a grid worker of 和顺社区 enters for residents of their own grid only
     "grid_worker@和顺社区": {
@@ -482,8 +508,9 @@ PLACE_REFUSED = {
     },
     "staff@朝阳街道": set(),  # the street's staff act in every community of the street
 }
-# the topic's refusal, the work order's (opening one from a topic in another community), the intake's
-PLACE_MESSAGES = ("does not reach this topic", "may open a work order for it", "may enter for a resident here")
+# the topic's refusal, the work order's (opening one from a topic in another community), the intake's, the meeting's
+PLACE_MESSAGES = ("does not reach this topic", "may open a work order for it", "may enter for a resident here",
+                  "does not reach this meeting", "does not reach this place")
 
 
 @pytest.fixture(scope="module")

@@ -315,6 +315,44 @@ def endpoints() -> list[Endpoint]:
                  {"code": value("abcd-abcd-abcd-abcd-abcd", "ABCD ABCD ABCD ABCD ABCD")}),
         *admin_endpoints(),
         *work_order_endpoints(),
+        *meeting_endpoints(),
+    ]
+
+
+def meeting_endpoints() -> list[Endpoint]:
+    """Meetings of the world's community: scheduling, changing and cancelling one still to
+    come (committee), recording one that has started and deciding on its agenda (staff)."""
+    from datetime import timedelta
+
+    from consult.meetings.forms import LOCAL
+    from consult.topics.clock import utcnow
+
+    w0 = _WORLD_HOLDER[0]
+    soon = (utcnow() + timedelta(days=9)).astimezone(LOCAL).date().isoformat()
+    topics = [str(w0.ids["topic_proposed"]), str(w0.ids["topic_discussing"])]
+    fields = {"kind": value("council", "red_hall", "analysis"), "title": value(*PAYLOADS),
+              "location": value(*PAYLOADS), "on_date": value(soon, "2026-01-01", ""),
+              "at_time": value("19:00", "07:30", "24:00"), "topics": value(*topics)}
+    meeting = lambda w, key="meeting": f"/meetings/{w.ids[key]}"  # noqa: E731
+    return [
+        Endpoint("schedule meeting", "committee", "POST", lambda w: f"/places/{w.community['community']}/meetings",
+                 fields, pages=lambda w: ["/meetings", "/"]),
+        Endpoint("edit meeting", "committee", "POST", lambda w: meeting(w) + "/edit", fields,
+                 pages=lambda w: [meeting(w), f"/topics/{w.ids['topic_proposed']}"]),
+        Endpoint("cancel meeting", "committee", "POST", lambda w: meeting(w, "meeting_to_cancel") + "/cancel",
+                 {"confirm": value("yes"), "reason": value(text=stored())},
+                 pages=lambda w: [meeting(w, "meeting_to_cancel")]),
+        Endpoint("record meeting", "staff", "POST", lambda w: meeting(w, "meeting_held") + "/record",
+                 {"minutes": value(text=stored(20)), "head_count": value("0", "12", ""),
+                  "attendees": value(str(user_id(w0.users["resident"])))},
+                 pages=lambda w: [meeting(w, "meeting_held")]),
+        Endpoint("meeting decision", "staff", "POST",
+                 lambda w: meeting(w, "meeting_held") + f"/decisions/{w.ids['meeting_topic']}/{{action}}",
+                 {"reason": value(text=stored()), "end_date": value("", soon), "department": value(*PAYLOADS),
+                  "reference_number": value("12345-1", *PAYLOADS), "hands_for": value("3", ""),
+                  "hands_against": value("0", ""), "hands_abstain": value("", "1")},
+                 path_params={"action": value("open_discussion", "reject", "refer", "form_project")},
+                 pages=lambda w: [meeting(w, "meeting_held"), f"/topics/{w.ids['meeting_topic']}"]),
     ]
 
 
@@ -433,6 +471,7 @@ ENDPOINT_NAMES = [
     "calendar day", "calendar remove", "calendar upload",
     "follow-up", "unreasonable", "unreasonable decision", "scoreboard /work-orders/scoreboard",
     "scoreboard /work-orders/scoreboard.csv",
+    "schedule meeting", "edit meeting", "cancel meeting", "record meeting", "meeting decision",
 ]
 
 

@@ -33,7 +33,7 @@ def errors_of(**kw) -> set[str]:
 def test_each_kind_has_a_label():
     assert set(KINDS) == {k.value for k in KIND_LABELS}
     assert set(KINDS) == {"topic_state", "reply", "evaluation_open", "vote_open", "vote_published", "announcement",
-                          "account", "work_order"}
+                          "account", "work_order", "meeting"}
 
 
 def test_a_valid_announcement_to_each_kind_of_audience():
