@@ -35,12 +35,21 @@ PG_FUNCTION = f"""
 CREATE FUNCTION paper_guard() RETURNS trigger AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    IF TG_TABLE_NAME = 'paper_box' AND {NOT_OPEN} THEN
-      RAISE EXCEPTION 'a box is opened only while its vote is open';
-    ELSIF TG_TABLE_NAME = 'paper_entry' AND ({NOT_OPEN} OR NOT {BOX_OPENED}) THEN
-      RAISE EXCEPTION 'paper ballots are entered only while the vote is open and its box opened';
-    ELSIF TG_TABLE_NAME = 'participation' AND NEW.channel = 'paper' AND ({NOT_OPEN} OR {BOX_OPENED}) THEN
-      RAISE EXCEPTION 'the desk signs people in only while the vote is open and its box is not opened';
+    -- nested IFs: PL/pgSQL may evaluate NEW.channel on a row that has no such field otherwise
+    IF TG_TABLE_NAME = 'paper_box' THEN
+      IF {NOT_OPEN} THEN
+        RAISE EXCEPTION 'a box is opened only while its vote is open';
+      END IF;
+    ELSIF TG_TABLE_NAME = 'paper_entry' THEN
+      IF {NOT_OPEN} OR NOT {BOX_OPENED} THEN
+        RAISE EXCEPTION 'paper ballots are entered only while the vote is open and its box opened';
+      END IF;
+    ELSIF TG_TABLE_NAME = 'participation' THEN
+      IF NEW.channel = 'paper' THEN
+        IF {NOT_OPEN} OR {BOX_OPENED} THEN
+          RAISE EXCEPTION 'the desk signs people in only while the vote is open and its box is not opened';
+        END IF;
+      END IF;
     END IF;
     RETURN NEW;
   END IF;
