@@ -103,7 +103,7 @@ def paper_receipt(vote_id: int, serial: int) -> str:
     return f"P-{vote_id}-{serial:06d}"
 
 
-_PAPER_RE = re.compile(r"^P-?(\d{1,10})-?(\d{1,6})$")
+_PAPER_RE = re.compile(r"^P-?(\d{1,10})-(\d{1,6})$")
 
 
 def is_paper_receipt(receipt: str) -> bool:
