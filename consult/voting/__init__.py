@@ -8,7 +8,8 @@ and figures), `pages`, `staff` and `api` (the web).
 """
 
 import consult.voting.api as api
+import consult.voting.desk_pages as desk_pages
 import consult.voting.pages as pages
 import consult.voting.staff as staff
 
-route_handlers = [*pages.route_handlers, *staff.route_handlers, *api.route_handlers]
+route_handlers = [*pages.route_handlers, *staff.route_handlers, *desk_pages.route_handlers, *api.route_handlers]

@@ -30,6 +30,7 @@ from consult.topics.commands import apply_vote_outcome
 from consult.topics.queries import annual_vote_projects
 import consult.voting.counting as counting
 import consult.voting.ballots as ballots
+from consult.voting.desk_queries import refuse_paper_pending
 from consult.voting.domain import check_weight_classes, new_nonce, parse_roll_csv, receipt_code, validate_ballot
 from consult.voting.labels import RATINGS
 from consult.voting.lifecycle import ACTION_ROLES, Action, Secrecy, VoteRuleError, VoteState, is_fixed, next_state
@@ -313,6 +314,7 @@ async def close_vote(actor: Viewer, vote_id: int) -> None:
     async with db.transaction():
         vote = await vote_row(vote_id, "UPDATE")
         new_state = await _check(vote, Action.close, actor)
+        await refuse_paper_pending(vote_id)  # every paper ballot entered counts before the close
         await Vote.update({Vote.state: new_state.value, Vote.closed_at: now()}).where(Vote.id == vote_id)
         await audit.record(actor.id, "vote.closed", "vote", vote_id, **await turnout(vote_id))
         # Unsealed, shuffled, written anew (consult.voting.ballots); the audit says how many, nothing more.

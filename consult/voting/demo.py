@@ -9,6 +9,12 @@
   candidates are the annual-vote projects of 和顺社区 and 新风社区 (consult.topics.demo_communities)
   and whose roll holds representatives of all three communities.
 
+- the 2025 vote of the residents' council meeting (issue 16 point 4), published, with paper
+  ballots: demo_rep…3 vote online, rep_wu, rep_zheng and rep_feng sign in at the desk and vote on
+  paper; demo_staff and clerk_zhou (a second staff account of 幸福里社区) enter each paper ballot,
+  one ballot is disputed and chaoyang_staff (the street's staff, who entered neither) reconciles
+  it. Its bulletin board lists the paper ballots by serial number.
+
 Idempotent: a vote is looked up by (title, year) and left alone when it exists.
 The published vote uses direct candidates only, so it never moves the topics demo's projects.
 """
@@ -122,6 +128,55 @@ async def _street_vote() -> int:
     return vote_id
 
 
+PAPER_TITLE = "2025 年度居民议事会现场票决（含纸质票）"
+PAPER_CANDIDATES = [
+    ("小区南门无障碍坡道", "在南门台阶旁修建无障碍坡道和扶手。", 60000, 27),
+    ("健身步道铺设", "沿中心花园铺设 400 米塑胶健身步道。", 180000, 35),
+    ("楼道堆物清理与消防通道整治", "清理 20 个楼道堆物，划设消防通道标线。", 40000, 44),
+]
+CLERK = ("clerk_zhou", "社区小周")  # a second staff account of 幸福里社区: the second entry of each paper ballot
+# online: (representative, choices by candidate index)
+PAPER_ONLINE = [("demo_rep", {0: "approve", 2: "approve"}), ("demo_rep2", {1: "approve", 2: "approve"}),
+                ("demo_rep3", {0: "approve", 1: "oppose"})]
+PAPER_VOTERS = ["rep_wu", "rep_zheng", "rep_feng"]  # weight 2 each: signed in at the desk
+# (serial, choices read by demo_staff, choices read by clerk_zhou, reconciled choices or None)
+PAPER_BALLOTS = [
+    (101, {0: "approve", 2: "approve"}, {0: "approve", 2: "approve"}, None),
+    (102, {1: "approve"}, {1: "approve"}, None),
+    (103, {2: "approve", 1: "oppose"}, {2: "approve", 1: "abstain"}, {2: "approve", 1: "oppose"}),
+]
+
+
+async def _paper_vote(staff) -> int:
+    import consult.voting.desk_commands as desk
+
+    grids = (await load_base_places())["grids"]
+    if not await User.exists().where(User.username == CLERK[0]):
+        await create_user(CLERK[0], DEMO_PASSWORD, ["staff"], display_name=CLERK[1], grid_id=grids[0])
+    clerk, street = await _viewer(CLERK[0]), await _viewer("chaoyang_staff")
+    vote_id = await _set_up(staff, PAPER_TITLE, 2025, 2, None, PAPER_CANDIDATES)
+    await commands.open_vote(staff, vote_id)
+    ids = [str(c["id"]) for c in await Candidate.select(Candidate.id).where(Candidate.vote == vote_id)
+           .order_by(Candidate.position)]
+    for username, plan in PAPER_ONLINE:
+        await commands.cast_ballot(await _viewer(username), vote_id, {ids[i]: c for i, c in plan.items()})
+    for username in PAPER_VOTERS:
+        await desk.sign_in(staff, vote_id, (await _viewer(username)).id)
+    await desk.open_box(staff, vote_id)
+
+    def form(serial: int, plan: dict) -> dict:
+        return {"serial": str(serial), "weight": "2", **{f"c_{ids[i]}": c for i, c in plan.items()}}
+
+    for serial, first, second, reconciled in PAPER_BALLOTS:
+        await desk.enter(staff, vote_id, form(serial, first))
+        await desk.enter(clerk, vote_id, form(serial, second))
+        if reconciled is not None:
+            await desk.reconcile(street, vote_id, form(serial, reconciled))
+    await commands.close_vote(staff, vote_id)
+    await commands.publish_vote(staff, vote_id)
+    return vote_id
+
+
 async def load(scale: int = 0) -> str:
     await _ensure_reps()
     staff = await _staff()
@@ -147,6 +202,8 @@ async def load(scale: int = 0) -> str:
         lines.append(f"open vote {vote_id}")
     if await _existing(STREET_TITLE, 2026) is None:
         lines.append(f"street vote {await _street_vote()}")
+    if await _existing(PAPER_TITLE, 2025) is None:
+        lines.append(f"vote with paper ballots {await _paper_vote(staff)} (second clerk {CLERK[0]})")
     if not lines:
         return ""
     return ("Demo votes: " + ", ".join(lines) + " (representatives demo_rep, demo_rep2, demo_rep3, rep_wu, rep_zheng, "

@@ -19,6 +19,7 @@ ACTION_LABELS = {
     "close": N_("close the vote"),
     "publish": N_("publish the result"),
     "delete": N_("delete"),
+    "desk": N_("take paper ballots in"),
 }
 
 # The buttons of the staff page's steps, in lifecycle order (the actions that move a vote on).
@@ -82,4 +83,12 @@ BODY_LABELS = {
     "street": N_("{place} representatives' meeting"),
     "community": N_("{place} residents' council"),
     "": N_("The whole install"),  # a vote from before places were a tree, with no place
+}
+
+# Where a paper ballot stands (consult.voting.paper.Reading).
+READING_LABELS = {
+    "once": N_("entered once: waits for the second entry"),
+    "agreed": N_("two entries agree: counted"),
+    "disputed": N_("entries disagree: not counted until reconciled"),
+    "resolved": N_("reconciled: counted"),
 }

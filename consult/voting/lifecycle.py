@@ -56,6 +56,7 @@ class Action(StrEnum):
     close = "close"
     publish = "publish"
     delete = "delete"  # a draft that should not have been made: its candidates and roll go with it
+    desk = "desk"  # the paper ballot desk: sign in, open the box, enter and reconcile (consult.voting.paper)
 
 
 # The lifecycle, in one table: (state, action) -> next state. A pair not listed is refused.
@@ -64,6 +65,7 @@ TRANSITIONS: dict[tuple[VoteState, Action], VoteState] = {
     (VoteState.draft, Action.open): VoteState.open,
     (VoteState.draft, Action.delete): VoteState.draft,  # the row is removed: no state follows
     (VoteState.open, Action.cast): VoteState.open,
+    (VoteState.open, Action.desk): VoteState.open,
     (VoteState.open, Action.close): VoteState.closed,
     (VoteState.closed, Action.publish): VoteState.published,
 }
@@ -87,6 +89,7 @@ ACTION_ROLES: dict[Action, frozenset[str]] = {
     Action.close: STAFF_ROLES,
     Action.publish: STAFF_ROLES,
     Action.delete: STAFF_ROLES,
+    Action.desk: STAFF_ROLES,
     # Casting also needs a place on the roll; the service checks that.
     Action.cast: frozenset({Role.representative}),
 }
@@ -131,12 +134,15 @@ MESSAGES: dict[str, str] = {
     "manager_cannot_cast": N_(
         "You hold a staff or administrator role: the people who manage votes cannot cast a ballot."
     ),
+    "voted_on_paper": N_(
+        "You were signed in at the paper ballot desk of this vote: you vote on paper and cannot vote online as well."
+    ),
 }
 
 
 # The HTTP status of a refusal by code; any other code is a bad request (400).
 _STATUS = {"role_not_allowed": 403, "not_here": 403, "has_ballots": 409, "action_not_allowed": 409, "small_weight_class": 409, "manager_on_roll": 409,
-           "manager_cannot_cast": 403}
+           "manager_cannot_cast": 403, "voted_on_paper": 409}
 
 
 class VoteRuleError(Refusal, ValueError):

@@ -12,11 +12,13 @@ from fractions import Fraction
 from consult.numbers import percent_text, yuan_text
 import consult.voting.counting as counting
 from consult.voting.domain import parse_fraction
+from consult.voting.paper import is_paper_receipt
 from consult.voting.labels import (
     BASIS_LABELS,
     CHOICE_LABELS,
     COMPLETION_LABELS,
     RATING_LABELS,
+    READING_LABELS,
     REASON_LABELS,
     RULE_LABELS,
     SECRECY_LABELS,
@@ -40,7 +42,7 @@ def _labels_in(locale: str) -> dict:
     return {
         "state": t(STATE_LABELS), "choice": t(CHOICE_LABELS), "status": t(STATUS_LABELS),
         "basis": t(BASIS_LABELS), "secrecy": t(SECRECY_LABELS), "rule": t(RULE_LABELS), "rating": t(RATING_LABELS),
-        "completion": t(COMPLETION_LABELS), "reason": t(REASON_LABELS),
+        "completion": t(COMPLETION_LABELS), "reason": t(REASON_LABELS), "reading": t(READING_LABELS),
     }
 
 
@@ -231,3 +233,12 @@ class ReceiptBoard:
     vote_id: int
     published_at: datetime
     ballots: list[dict] = field(compare=False, repr=False)  # the election data's, ordered by receipt
+
+    @functools.cached_property
+    def paper(self) -> list[dict]:
+        """The paper ballots (receipt: their serial number, consult.voting.paper)."""
+        return [b for b in self.ballots if is_paper_receipt(b["receipt"])]
+
+    @functools.cached_property
+    def online(self) -> list[dict]:
+        return [b for b in self.ballots if not is_paper_receipt(b["receipt"])]

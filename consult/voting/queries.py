@@ -41,6 +41,7 @@ from consult.voting.lifecycle import (
     next_state,
 )
 from consult.voting.labels import RATINGS
+from consult.voting.paper import ONLINE_CHANNEL, PAPER_CHANNEL, normalise_paper_receipt
 from consult.voting.places import manages, place_in, place_of, projects_under, roles_for
 from consult.places.queries import tree
 from consult.voting.tables import Ballot, Candidate, Participation, Review, RollEntry, Vote
@@ -216,10 +217,15 @@ def refuse_managers(names) -> None:
 
 
 async def turnout(vote_id: int) -> dict:
+    """Ballots stored (count, weight) and who has voted by channel: ``online`` cast on the
+    site, ``paper`` signed in at the desk (their paper ballots count once entered twice)."""
     rows = await Ballot.raw(
         "SELECT COUNT(*) AS n, COALESCE(SUM(weight_cents), 0) AS cents FROM ballot WHERE vote = {}", vote_id
     )
-    return {"ballots": int(rows[0]["n"]), "weight": cents_text(int(rows[0]["cents"]))}
+    channels = {r["channel"]: int(r["n"]) for r in await Participation.raw(
+        "SELECT channel, COUNT(*) AS n FROM participation WHERE vote = {} GROUP BY channel", vote_id)}
+    return {"ballots": int(rows[0]["n"]), "weight": cents_text(int(rows[0]["cents"])),
+            "online": channels.get(ONLINE_CHANNEL, 0), "paper": channels.get(PAPER_CHANNEL, 0)}
 
 
 async def vote_warnings(vote: dict) -> list[tuple[str, dict]]:
@@ -233,6 +239,12 @@ async def has_cast(vote_id: int, user_id: int | None) -> bool:
     if user_id is None:
         return False
     return await Participation.exists().where((Participation.vote == vote_id) & (Participation.user == user_id))
+
+
+async def channel_of(vote_id: int, user_id: int) -> str | None:
+    """How this person has voted in this vote ("online", "paper": signed in at the desk), or None."""
+    rows = await Participation.raw('SELECT channel FROM participation WHERE vote = {} AND "user" = {}', vote_id, user_id)
+    return rows[0]["channel"] if rows else None
 
 
 async def standing(vote_id: int, user_id: int | None) -> tuple[bool, bool]:
@@ -323,7 +335,7 @@ async def check_receipt(vote_id: int, code: str) -> tuple[str | None, bool]:
     vote = await get_vote(vote_id)
     if vote["state"] != VoteState.published:
         raise Refusal(NOT_PUBLISHED, status_code=409)
-    normal = normalise_receipt(code)
+    normal = normalise_receipt(code) or normalise_paper_receipt(code)
     if normal is None:
         return None, False
     found = await Ballot.exists().where((Ballot.vote == vote_id) & (Ballot.receipt == normal))
@@ -348,7 +360,10 @@ async def entry_to_cast(vote: dict, viewer: Viewer) -> dict:
     entry = await roll_entry_of(vote["id"], viewer.id)
     if entry is None:
         raise Refusal(NOT_ON_ROLL, status_code=403)
-    if await has_cast(vote["id"], viewer.id):
+    channel = await channel_of(vote["id"], viewer.id)
+    if channel == PAPER_CHANNEL:  # signed in at the desk: online or on paper, never both
+        raise VoteRuleError("voted_on_paper")
+    if channel is not None:
         raise Refusal(ALREADY_CAST, status_code=409)
     return entry
 

@@ -107,6 +107,8 @@ class Participation(Table):
     id = Serial(primary_key=True)
     vote = ForeignKey(references=Vote, null=False, on_delete=OnDelete.restrict)
     user = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict)
+    # "online" (cast on the site) or "paper" (signed in at the desk: consult.voting.paper)
+    channel = Varchar(length=8, default="online")
 
 
 class Ballot(Table):
@@ -120,6 +122,29 @@ class Ballot(Table):
     choices = JSON(default="{}")  # {candidate id (str): approve | oppose | abstain}; {} while sealed
     sealed = Text(default="")  # base64 AES-GCM of {receipt, choices} while the vote is open; "" after close
     voter = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.restrict)
+
+
+class PaperBox(Table):
+    """The paper ballot box of a vote, opened by staff once the desk stops signing people in
+    (one per vote: a unique index). Paper ballots are entered only after it is opened."""
+
+    id = Serial(primary_key=True)
+    vote = ForeignKey(references=Vote, null=False, on_delete=OnDelete.restrict)
+    opened_by = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict)
+
+
+class PaperEntry(Table):
+    """One staff member's reading of one paper ballot, by its serial number: two entries from
+    two staff accounts, and a resolution by a third when they disagree (consult.voting.paper).
+    No voter: the ballot came out of the box. Unique (vote, serial, entered_by)."""
+
+    id = Serial(primary_key=True)
+    vote = ForeignKey(references=Vote, null=False, on_delete=OnDelete.restrict)
+    serial = Integer()
+    kind = Varchar(length=12, default="entry")  # entry | resolution
+    weight_cents = Integer()
+    choices = JSON(default="{}")  # {candidate id (str): approve | oppose | abstain}
+    entered_by = ForeignKey(references=User, null=False, on_delete=OnDelete.restrict)
 
 
 class Review(Table):

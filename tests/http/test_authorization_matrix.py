@@ -158,6 +158,14 @@ MATRIX: dict[str, frozenset[str]] = {
     "GET /staff/votes/{vote_id:int}/publish/confirm": STAFF,
     "POST /staff/votes/{vote_id:int}/publish": STAFF,
     "POST /staff/votes/{vote_id:int}/runoff": STAFF,
+    # votes: the paper ballot desk (issue 16 point 4)
+    "GET /staff/votes/{vote_id:int}/desk": STAFF,
+    "GET /staff/votes/{vote_id:int}/desk/sign-in": STAFF,  # the confirmation page
+    "POST /staff/votes/{vote_id:int}/desk/sign-in": STAFF,
+    "GET /staff/votes/{vote_id:int}/desk/box": STAFF,  # the confirmation page
+    "POST /staff/votes/{vote_id:int}/desk/box": STAFF,
+    "POST /staff/votes/{vote_id:int}/desk/entries": STAFF,
+    "POST /staff/votes/{vote_id:int}/desk/entries/{serial:int}/reconcile": STAFF,
     # places, departments, categories and first-run setup: the administrator's (whole install)
     "GET /admin/places": ADMIN,
     "POST /admin/places": ADMIN,
@@ -300,9 +308,16 @@ PARAMS: dict[str, dict[str, str]] = {
     "GET /meetings/{meeting_id:int}/record": {"meeting_id": "meeting_held"},
     "POST /meetings/{meeting_id:int}/record": {"meeting_id": "meeting_held"},
     "POST /meetings/{meeting_id:int}/decisions/{topic_id:int}/{action:str}": {"meeting_id": "meeting_held"},
+    "GET /staff/votes/{vote_id:int}/desk": {"vote_id": "vote_open"},
+    "GET /staff/votes/{vote_id:int}/desk/sign-in": {"vote_id": "vote_open"},
+    "POST /staff/votes/{vote_id:int}/desk/sign-in": {"vote_id": "vote_open"},  # without confirm: changes nothing
+    "GET /staff/votes/{vote_id:int}/desk/box": {"vote_id": "vote_open"},
+    "POST /staff/votes/{vote_id:int}/desk/box": {"vote_id": "vote_open"},  # without confirm: changes nothing
+    "POST /staff/votes/{vote_id:int}/desk/entries": {"vote_id": "vote_open"},
+    "POST /staff/votes/{vote_id:int}/desk/entries/{serial:int}/reconcile": {"vote_id": "vote_open"},
 }
 LITERAL_PARAMS = {"code": "en", "mode": "elder", "role": "representative", "action": "open_discussion", "size": "320",
-                  "tracking_code": "ABCD-EFGH-JKMN", "act": "second"}
+                  "tracking_code": "ABCD-EFGH-JKMN", "act": "second", "serial": "1"}
 
 # A plausible form for some entries, so an allowed role reaches past the first check.
 FORMS: dict[str, dict] = {

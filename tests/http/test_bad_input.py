@@ -313,6 +313,20 @@ def endpoints() -> list[Endpoint]:
                  {"code": value("abcd-abcd-abcd-abcd-abcd")}),
         Endpoint("receipt file", "representative", "POST", lambda w: f"/votes/{w.ids['vote_open']}/receipt/file",
                  {"code": value("abcd-abcd-abcd-abcd-abcd", "ABCD ABCD ABCD ABCD ABCD")}),
+        # votes: the paper ballot desk
+        Endpoint("desk sign-in", "staff", "POST", lambda w: f"/staff/votes/{w.ids['vote_desk']}/desk/sign-in",
+                 {"user_id": value(*_WORLD_HOLDER[0].desk_reps), "confirm": value("yes")},
+                 pages=lambda w: [f"/staff/votes/{w.ids['vote_desk']}/desk"]),
+        Endpoint("desk box", "staff", "POST", lambda w: f"/staff/votes/{w.ids['vote_desk']}/desk/box",
+                 {"confirm": value("yes")}),
+        Endpoint("paper entry", "staff", "POST", lambda w: f"/staff/votes/{w.ids['vote_paper']}/desk/entries",
+                 {"serial": value("1", "2", "3"), "weight": value("1", "1.00")}
+                 | {f"c_{cid}": value("approve", "oppose", "abstain") for cid in _WORLD_HOLDER[0].paper_candidates},
+                 pages=lambda w: [f"/staff/votes/{w.ids['vote_paper']}/desk"]),
+        Endpoint("paper reconcile", "staff", "POST",
+                 lambda w: f"/staff/votes/{w.ids['vote_paper']}/desk/entries/1/reconcile",
+                 {"weight": value("1")}
+                 | {f"c_{cid}": value("approve", "oppose", "abstain") for cid in _WORLD_HOLDER[0].paper_candidates}),
         *admin_endpoints(),
         *work_order_endpoints(),
         *meeting_endpoints(),
@@ -472,6 +486,7 @@ ENDPOINT_NAMES = [
     "follow-up", "unreasonable", "unreasonable decision", "scoreboard /work-orders/scoreboard",
     "scoreboard /work-orders/scoreboard.csv",
     "schedule meeting", "edit meeting", "cancel meeting", "record meeting", "meeting decision",
+    "desk sign-in", "desk box", "paper entry", "paper reconcile",
 ]
 
 
@@ -500,6 +515,27 @@ def world(app, community):
     w.open_candidates = cands(w.ids["vote_open"])
     w.published_candidate = w.ids["published_candidate"]
     w.roll_names = [make_user(community, "representative") for _ in range(2)]
+    # two votes for the paper ballot desk: one signing people in, one whose box is open
+    for key, n in (("vote_desk", EXAMPLES + 5), ("vote_paper", 3)):
+        desk_reps = [make_user(community, "representative") for _ in range(n)]
+        r = staff.post("/staff/votes", {"title": f"Fuzz {key}", "year": "2026", "seats": "1", "threshold": "1/2",
+                                        "basis": "enrolled", "secrecy": "secret", "public_weight": "0",
+                                        "rule": "majority"})
+        w.ids[key] = int(r.headers["location"].rsplit("/", 1)[1])
+        for i in range(2):
+            assert staff.post(f"/staff/votes/{w.ids[key]}/candidates",
+                              {"title": f"Paper candidate {i}", "cost": "10", "support": "0"}).status_code == 303
+        text = "username,weight\n" + "\n".join(f"{n},1" for n in desk_reps)
+        assert staff.post(f"/staff/votes/{w.ids[key]}/roll/csv", {"csv_text": text}).status_code == 303
+        assert staff.post(f"/staff/votes/{w.ids[key]}/open").status_code == 303
+        if key == "vote_desk":
+            w.desk_reps = [str(user_id(n)) for n in desk_reps]
+            continue
+        for name in desk_reps:
+            assert staff.post(f"/staff/votes/{w.ids[key]}/desk/sign-in",
+                              {"user_id": str(user_id(name)), "confirm": "yes"}).status_code == 303
+        assert staff.post(f"/staff/votes/{w.ids[key]}/desk/box", {"confirm": "yes"}).status_code == 303
+    w.paper_candidates = cands(w.ids["vote_paper"])
     _WORLD_HOLDER[:] = [w]
     _FUZZ[:] = [Fuzz(w)]
     w.endpoints = {e.name: e for e in endpoints()}

@@ -17,7 +17,7 @@ PACKAGE = ROOT / "consult"
 PURE = {
     "consult.messages", "consult.roles", "consult.fields", "consult.numbers", "consult.accounts.common_passwords",
     "consult.voting.election", "consult.voting.majority", "consult.voting.shares_instance", "consult.voting.shares_run",
-    "consult.places.tree", "consult.workorders.calendar", "consult.places.settings",
+    "consult.places.tree", "consult.workorders.calendar", "consult.places.settings", "consult.voting.paper",
 }
 PURE_SUFFIXES = (".lifecycle", ".forms", ".evaluation", ".labels", ".domain", ".counting", ".equal_shares")
 
