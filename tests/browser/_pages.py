@@ -132,6 +132,26 @@ PAGES: tuple[Page, ...] = (
     P("/work-orders/new", "work-order-new", STAFF),
     P("/department/orders", "department-orders", RESIDENT | STAFF),
     P("/admin/departments/{department_id:int}/members", "department-members", ADMIN, department_id="department"),
+    P("/work-orders/scoreboard", "scoreboard", PUBLIC | STAFF),
+    P("/work-orders/scoreboard", "scoreboard-street", PUBLIC, query="place={street}"),
+    # intake on a resident's behalf (代办) and the public tracking page
+    P("/intake", "intake-list", STAFF),
+    P("/intake/new", "intake-new", STAFF),
+    P("/topics/{topic_id:int}/assist", "assist", STAFF, topic_id="topic_discussing"),
+    P("/track", "track-form", PUBLIC),
+    P("/track/{tracking_code:str}", "track", PUBLIC, tracking_code="tracking_code"),
+    # meetings
+    P("/meetings", "meetings", PUBLIC | COMMITTEE),
+    P("/meetings/{meeting_id:int}", "meeting-upcoming", EVERYONE, meeting_id="meeting"),
+    P("/meetings/{meeting_id:int}", "meeting-held", EVERYONE, meeting_id="meeting_held"),
+    P("/places/{place_id:int}/meetings/new", "meeting-new", COMMITTEE, place_id="community_place"),
+    P("/meetings/{meeting_id:int}/edit", "meeting-edit", COMMITTEE, meeting_id="meeting"),
+    P("/meetings/{meeting_id:int}/cancel", "meeting-cancel", COMMITTEE, meeting_id="meeting_to_cancel"),
+    P("/meetings/{meeting_id:int}/record", "meeting-record", STAFF, meeting_id="meeting_held"),
+    # paper ballots at the desk
+    P("/staff/votes/{vote_id:int}/desk", "desk", STAFF, vote_id="vote_open"),
+    P("/staff/votes/{vote_id:int}/desk/sign-in", "desk-sign-in-unchosen", STAFF, status=400, vote_id="vote_open"),
+    P("/staff/votes/{vote_id:int}/desk/box", "desk-box", STAFF, vote_id="vote_open"),
 )
 
 # GET routes of the app that are not HTML pages, and why.
@@ -142,6 +162,9 @@ NOT_PAGES = {
     "/photos/{photo_id:int}/{size:str}": "an image",
     "/topics.csv": "CSV",
     "/votes/{vote_id:int}/results.csv": "CSV",
+    "/display/{mode:str}": "a redirect (sets the display: 长辈版 or standard)",
+    "/work-orders/scoreboard.csv": "CSV",
+    "/api/v1/stats/departments": "JSON", "/api/v1/work-orders": "JSON",
     "/api/v1/places": "JSON", "/api/v1/stats": "JSON", "/api/v1/topics": "JSON",
     "/api/v1/topics/{topic_id:int}": "JSON", "/api/v1/votes": "JSON", "/api/v1/votes/{vote_id:int}": "JSON",
     "/api/v1/votes/{vote_id:int}/results": "JSON", "/api/v1/votes/{vote_id:int}/ballots": "JSON",

@@ -265,6 +265,7 @@ def _intake(w: World, community) -> None:
         "title": "Lift stops between floors", "description": "Entered by phone for a resident.",
         "category": "parking", "grid_id": str(community["grids"][0]), "consent": "yes"}))
     w.ids["intake"] = entered.intake_id
+    w.ids["tracking_code"] = entered.code
 
 
 def _meetings(w: World, community) -> None:
