@@ -398,6 +398,23 @@ def work_order_endpoints() -> list[Endpoint]:
         Endpoint("attach member", "admin", "POST", lambda w: f"/admin/departments/{w.ids['department']}/members",
                  {"username": value("nobody-here", *PAYLOADS)},
                  pages=lambda w: [f"/admin/departments/{w.ids['department']}/members"]),
+        # intake on a resident's behalf (代办): entering, attaching, assisted acts
+        Endpoint("intake", "grid_worker", "POST", lambda w: "/intake",
+                 {"kind": value("topic", "request"), "channel": value("phone", "home_visit", "hotline"),
+                  "order_number": value("", "BJ-2026-1", *PAYLOADS), "resident_name": value(text=stored(2)),
+                  "resident_phone": value("", "13912345678", *PAYLOADS), "title": value(*PAYLOADS),
+                  "description": value(text=stored(20)), "category": value(*w0.community["categories"]),
+                  "grid_id": value(*grids), "consent": value("yes", "")},
+                 pages=lambda w: ["/intake", "/topics"]),
+        Endpoint("attach intake", "staff", "POST", lambda w: f"/intake/{w.ids['intake']}/attach",
+                 {"username": value("nobody-here", *PAYLOADS)}, pages=lambda w: ["/intake"]),
+        Endpoint("attach tracking code", "resident", "POST", lambda w: "/track/{code}/attach", {},
+                 path_params={"code": value("ABCD-EFGH-JKMN", "abcdefghjkmn")}),
+        Endpoint("assisted act", "staff", "POST", lambda w: f"/topics/{w.ids['topic_discussing']}/assist/{{act}}",
+                 {"username": value("nobody-here", *PAYLOADS), "value": value("satisfied", *PAYLOADS),
+                  "note": value(text=stored()), "consent": value("yes", "")},
+                 path_params={"act": value("second", "rating")},
+                 pages=lambda w: [f"/topics/{w.ids['topic_discussing']}"]),
     ]
 
 
@@ -487,6 +504,7 @@ ENDPOINT_NAMES = [
     "scoreboard /work-orders/scoreboard.csv",
     "schedule meeting", "edit meeting", "cancel meeting", "record meeting", "meeting decision",
     "desk sign-in", "desk box", "paper entry", "paper reconcile",
+    "intake", "attach intake", "attach tracking code", "assisted act",
 ]
 
 

@@ -14,11 +14,12 @@ from consult.places.piccolo_migrations.places_0001_tree import WATCHED as PLACES
 from consult.topics.piccolo_migrations.topics_0100_content_revision import WATCHED as TOPICS
 from consult.voting.piccolo_migrations.voting_0004_content_revision import WATCHED as VOTING
 from consult.workorders.piccolo_migrations.workorders_0001_initial import WATCHED as WORKORDERS
+from consult.intake.piccolo_migrations.intake_0001_initial import WATCHED as INTAKE
 from consult.meetings.piccolo_migrations.meetings_0001_initial import WATCHED as MEETINGS
 from consult.workorders.piccolo_migrations.workorders_0002_followups_exclusions import WATCHED as REVIEW
 
 # The grid table became `place` (places migration 0001), which took over its triggers.
-WATCHED = tuple(t for t in TOPICS if t != "grid") + PLACES + WORKORDERS + REVIEW + MEETINGS
+WATCHED = tuple(t for t in TOPICS if t != "grid") + PLACES + WORKORDERS + REVIEW + MEETINGS + INTAKE
 from tests.conftest import run, text_of, user_id
 from tests.http.test_topics_helpers import Topics, english
 

@@ -76,7 +76,7 @@ def test_demo_is_idempotent(tmp_path):
     assert con.execute("select count(*) from category").fetchone()[0] == 9
     assert con.execute("select count(*) from account where username like 'demo_%'").fetchone()[0] == 17  # 11 + 3 department people + the district's and the street's staff + the grid worker
     roles = {r[0] for r in con.execute("select distinct role from user_role")}
-    assert roles == {"resident", "party_member", "committee", "representative", "staff", "admin"}
+    assert roles == {"resident", "party_member", "committee", "representative", "staff", "grid_worker", "admin"}
 
 
 def test_recount_checks_a_file_against_the_published_sha256_and_says_so_plainly(tmp_path):
