@@ -1,8 +1,8 @@
-"""Demo data for follow-ups (回访), 诉求不合理 and the scoreboard: a street's staff account,
-follow-ups on up to three demo work orders and one order judged unreasonable (proposed by
-the community's staff, approved by the street's). Uses the demo's work orders when they
-exist, else opens two plain service requests of its own. Idempotent: nothing is added
-once the demo's unreasonable order exists."""
+"""Demo data for follow-ups (回访), 诉求不合理 and the scoreboard, after the topics' demo
+(which makes the street's staff account): follow-ups on up to three demo work orders and
+one order judged unreasonable (proposed by the community's staff, approved by the
+street's). Uses the demo's work orders when they exist, else opens two plain service
+requests of its own. Idempotent: nothing is added once the demo's unreasonable order exists."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from consult.accounts.services import create_user, load_viewer
 from consult.accounts.tables import Category, User
 from consult.places import queries as places
 from consult.places.tables import Place
+from consult.topics.demo_communities import STREET_STAFF  # the street's staff (chaoyang_staff)
 from consult.workorders import commands, review_commands
 from consult.workorders.review_tables import WorkOrderExclusion, WorkOrderFollowUp
 from consult.workorders.steps import load_order
 from consult.workorders.tables import WorkOrder
 
-STREET_STAFF = ("demo_street_staff", "街道小林")
 UNREASONABLE = "要求物业为个人车辆免费提供固定车位，属于个人私利诉求。"
 FOLLOW_UPS = [
     {"channel": "call", "outcome": "resolved", "reason": "after_reply"},
@@ -63,7 +63,7 @@ async def load() -> str:
     if not reach:
         return ""
     followed = 0
-    for order_id, form in zip(reach[:-1] or reach, FOLLOW_UPS):
+    for order_id, form in zip(reach, FOLLOW_UPS):
         if not await WorkOrderFollowUp.exists().where(WorkOrderFollowUp.work_order == order_id):
             await review_commands.record_follow_up(staff, order_id, form)
             followed += 1

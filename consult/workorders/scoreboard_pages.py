@@ -16,6 +16,7 @@ from litestar.response import Template
 from consult.fields import MAX_ID, a_date, choice, row_id
 from consult.places import queries as places
 from consult.places.lookup import place_options
+from consult.places.tree import KIND_LABELS
 from consult.web.csvfile import MEDIA_TYPE, csv_response
 from consult.web.i18n import gettext as _
 
@@ -72,9 +73,13 @@ async def show_scoreboard(request: Request, place: FromQuery[str] = "", period: 
     node = tree.get(scope.place)
     return render(request, "workorders/scoreboard.html", {
         "board": board, "scope": scope, "params": _params(scope), "place_name": tree.label(node.id) if node else "",
-        "places": place_options(tree, scope.place), "periods": [(k, _(v)) for k, v in PERIODS.items()],
+        "places": place_options(tree, scope.place), "kind_labels": _kind_labels(), "periods": [(k, _(v)) for k, v in PERIODS.items()],
         "formulas": [(key, attr, pct, _t(FORMULAS[key][0]), _t(FORMULAS[key][1])) for key, attr, pct in FIGURE_COLUMNS],
     })
+
+
+def _kind_labels() -> dict[str, str]:
+    return {str(kind): _t(KIND_LABELS[kind]) for kind in KIND_LABELS}
 
 
 def _csv_header() -> list[str]:
@@ -99,7 +104,8 @@ async def scoreboard_csv(place: FromQuery[str] = "", period: FromQuery[str] = ""
     board = await scoreboard.board(lenient_scope(place, period, start, end))
     rows = [_csv_line(_("All"), _("All orders"), "", board.total)]
     rows += [_csv_line(_("Department"), r.name, r.level, r.figures) for r in board.departments]
-    rows += [_csv_line(_("Place"), r.name, r.level, r.figures) for r in board.places]
+    kinds = _kind_labels()
+    rows += [_csv_line(_("Place"), r.name, kinds.get(r.level, r.level), r.figures) for r in board.places]
     stamp = datetime.now(LOCAL).strftime("%Y%m%d")
     return csv_response(f"work-order-scoreboard-{stamp}.csv", _csv_header(), rows)
 

@@ -74,7 +74,7 @@ def test_demo_is_idempotent(tmp_path):
     kinds = dict(con.execute("select kind, count(*) from place group by kind").fetchall())
     assert kinds == {"district": 1, "street": 1, "community": 3, "grid": 9}
     assert con.execute("select count(*) from category").fetchone()[0] == 9
-    assert con.execute("select count(*) from account where username like 'demo_%'").fetchone()[0] == 17  # 11 + 3 department people + the district's and the street's staff + the grid worker
+    assert con.execute("select count(*) from account where username like 'demo_%'").fetchone()[0] == 16  # 11 + 3 department people + the district's staff + the grid worker
     roles = {r[0] for r in con.execute("select distinct role from user_role")}
     assert roles == {"resident", "party_member", "committee", "representative", "staff", "grid_worker", "admin"}
 
@@ -141,5 +141,5 @@ def test_demo_has_follow_ups_and_one_order_judged_unreasonable_by_the_street(tmp
     con = sqlite3.connect(tmp_path / "cli.sqlite")
     assert con.execute("select count(*) from work_order_follow_up").fetchone()[0] >= 1
     rows = con.execute("select x.decision, p.name from work_order_exclusion x join place p on p.id = x.approver_level"
-                       " join account a on a.id = x.decided_by where a.username = 'demo_street_staff'").fetchall()
+                       " join account a on a.id = x.decided_by where a.username = 'chaoyang_staff'").fetchall()
     assert rows == [("approved", "朝阳街道")]
