@@ -50,7 +50,7 @@ def test_lifecycle_runs_draft_open_closed_published():
 
 @pytest.mark.parametrize("state, expected", [
     ("draft", [Action.edit, Action.open, Action.delete]),  # deleting a draft: issue 14
-    ("open", [Action.close]),
+    ("open", [Action.close, Action.desk]),  # the paper ballot desk: issue 16
     ("closed", [Action.publish]),
     ("published", []),
 ])
@@ -63,7 +63,7 @@ def test_allowed_actions_for_other_roles():
     assert allowed_actions("open", {"representative"}) == [Action.cast]
     assert allowed_actions("draft", {"representative", "resident"}) == []
     assert allowed_actions("open", set()) == []
-    assert allowed_actions("open", {"staff", "representative"}) == [Action.cast, Action.close]
+    assert allowed_actions("open", {"staff", "representative"}) == [Action.cast, Action.close, Action.desk]
 
 
 @pytest.mark.parametrize("state, action", [
@@ -71,6 +71,7 @@ def test_allowed_actions_for_other_roles():
     ("open", "edit"), ("open", "open"), ("open", "publish"),
     ("closed", "edit"), ("closed", "cast"), ("closed", "open"),
     ("published", "edit"), ("published", "close"), ("published", "publish"),
+    ("draft", "desk"), ("closed", "desk"), ("published", "desk"),  # paper ballots only while open
 ])
 def test_action_in_wrong_state_is_refused(state, action):
     with pytest.raises(VoteRuleError) as err:
