@@ -401,3 +401,11 @@ def test_the_figures_are_read_once_per_revision_and_a_write_shows_at_once(client
     run(commands.propose_topic(viewer(make_user("resident")), "A new topic to count", "A description long enough.",
                                "parking", community["grids"][0]))
     assert run(queries.stats(StatsFilters())).topics == before + 1
+
+
+def test_a_rate_below_the_threshold_is_marked_in_words_not_only_by_colour(client, data):
+    english(client)
+    sat = section(client.get("/dashboard").text, "fig-satisfaction")
+    low = re.findall(r'<rect class="bar low"[^>]*></rect>\s*<text class="value"[^>]*>([^<]+)</text>', sat)
+    assert low and all(v.endswith("▼") for v in low)
+    assert "▼ marks a rate below the threshold" in text_of(sat)
