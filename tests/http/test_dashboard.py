@@ -403,7 +403,6 @@ def test_the_figures_are_read_once_per_revision_and_a_write_shows_at_once(client
     assert run(queries.stats(StatsFilters())).topics == before + 1
 
 
-<<<<<<< HEAD
 def test_the_page_is_rendered_once_per_revision_language_and_filters(client, make_user, community, monkeypatch):
     """The filter form and the figures are shared HTML: a repeat view renders no block and
     reads no choices, another language or another filter renders its own, and a write (a
@@ -444,11 +443,11 @@ def test_the_page_is_rendered_once_per_revision_language_and_filters(client, mak
     after = re.search(r"(\d+) 个议题|(\d+) topics?", client.get("/dashboard").text)
     assert count and after and int(after.group(1) or after.group(2)) == int(count.group(1) or count.group(2)) + 1
     client.tc.cookies.delete("lang")
-=======
+
+
 def test_a_rate_below_the_threshold_is_marked_in_words_not_only_by_colour(client, data):
     english(client)
     sat = section(client.get("/dashboard").text, "fig-satisfaction")
     low = re.findall(r'<rect class="bar low"[^>]*></rect>\s*<text class="value"[^>]*>([^<]+)</text>', sat)
     assert low and all(v.endswith("▼") for v in low)
     assert "▼ marks a rate below the threshold" in text_of(sat)
->>>>>>> elder
