@@ -142,7 +142,9 @@ def test_preferences_off_means_none(client, person):
     name, uid = person("resident")
     client.login(name)
     page = client.get("/notifications/preferences")
-    assert page.status_code == 200 and page.text.count('type="checkbox"') == 8  # 6 kinds + account (issue 14) + work orders (issue 15)
+    from consult.notifications.domain import KINDS
+
+    assert page.status_code == 200 and page.text.count('type="checkbox"') == len(KINDS)  # one box per kind of notice (account, work orders, meetings among them)
     # keep every kind except replies and announcements
     r = client.post("/notifications/preferences", {"kinds": ["topic_state", "evaluation_open", "vote_open", "vote_published"]})
     assert r.status_code == 303
