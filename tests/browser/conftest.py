@@ -51,13 +51,16 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def live_server(database, community, tmp_path_factory):
-    """A `consult` server process on this module's database; yields its base URL."""
+def live_server(database, settings, community, tmp_path_factory):
+    """A `consult` server process on this module's database; yields its base URL. It runs
+    with the test process's SECRET_KEY: what the tests write through the in-process app
+    (sealed contacts, keyed tracking codes, sealed ballots) is derived from that key, and the
+    server must read it back."""
     port = _free_port()
     env = dict(os.environ)
     env.update(
         DATABASE_URL=database,
-        SECRET_KEY="b" * 64,
+        SECRET_KEY=settings.secret_key,
         CONSULT_DATA_DIR=str(tmp_path_factory.mktemp("live-data")),
         CONSULT_ENV="development",
     )
