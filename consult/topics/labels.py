@@ -67,8 +67,6 @@ ACTION_BUTTONS: dict[str, str] = {
     "form_project": N_("Close the discussion and form the project"),
     "start_implementation": N_("Start implementation"),
     "open_evaluation": N_("Open the evaluation"),
-    "close_satisfied": N_("Close it as satisfied"),
-    "second_handling": N_("Send it back for a second handling"),
     "withdraw": N_("Withdraw my topic"),
 }
 

@@ -144,8 +144,10 @@ ACTION_ROLES: dict[Action, frozenset[str]] = {
 # Actions only the topic's own author takes (on top of the role): the page offers them to
 # the author alone, apart from the committee's and staff's next steps, on their own route.
 AUTHOR_ACTIONS: frozenset[Action] = frozenset({A.withdraw})
-# The actions of the one action route (``/topics/{id}/actions/{action}``): all but the author's.
-ROUTED_ACTIONS: tuple[Action, ...] = tuple(a for a in Action if a not in AUTHOR_ACTIONS)
+# Taken by the evaluation rule (window end, or staff ending it early), never by hand.
+RULE_ACTIONS: frozenset[Action] = frozenset({A.close_satisfied, A.second_handling})
+# The actions of the one action route (``/topics/{id}/actions/{action}``).
+ROUTED_ACTIONS: tuple[Action, ...] = tuple(a for a in Action if a not in AUTHOR_ACTIONS | RULE_ACTIONS)
 
 # Actions after which the topic enters a new handling round (二次办理).
 ROUND_ACTIONS: frozenset[Action] = frozenset({A.second_handling})

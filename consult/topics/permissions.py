@@ -14,6 +14,7 @@ from consult.roles import Role, RolesHere, effective_roles, elsewhere_of
 from consult.topics.lifecycle import (
     ACTION_ROLES,
     AUTHOR_ACTIONS,
+    RULE_ACTIONS,
     ACTIVITY_RULES,
     Action,
     Activity,
@@ -66,8 +67,9 @@ class TopicPermissions:
         own_topic = viewer_id is not None and viewer_id == author_id
         return cls(
             state=state, viewer_id=viewer_id, roles=roles, in_grid=in_grid, own_topic=own_topic,
-            # the author's own steps (withdraw) are not among the committee's and staff's next steps
-            actions=tuple(a for a in allowed_actions(state, roles) if a not in AUTHOR_ACTIONS),
+            # the author's own steps (withdraw) are not among the committee's and staff's next
+            # steps, and the evaluation rule's are taken by "end the evaluation window now"
+            actions=tuple(a for a in allowed_actions(state, roles) if a not in AUTHOR_ACTIONS | RULE_ACTIONS),
             author_actions=tuple(a for a in allowed_actions(state, roles) if a in AUTHOR_ACTIONS and own_topic),
             activities=activities, settings=settings,
         )
@@ -133,8 +135,8 @@ class TopicPermissions:
 
     @property
     def may_end_evaluation(self) -> bool:
-        """Ending a window early is taken by who may close it."""
-        return Action.close_satisfied in self.actions
+        """Ending a window early is taken by who may close it (by the rule, never by hand)."""
+        return Action.close_satisfied in allowed_actions(self.state, self.roles)
 
     @property
     def sees_flags(self) -> bool:

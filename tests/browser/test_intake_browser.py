@@ -23,7 +23,7 @@ def test_a_grid_worker_enters_a_home_visit_topic_on_a_phone(live_server, phone, 
     phone.fill("#f-resident_name", NAME)
     phone.fill("#f-resident_phone", PHONE)
     phone.fill("#f-title", "小区里多几把休息长椅")
-    phone.fill("#f-description", "入户走访时孙大爷说，散步走一段就没地方坐，希望在花园边加几把长椅。")
+    phone.fill("#f-description", "入户走访时老人说，散步走一段就没地方坐，希望在花园边加几把长椅。")
     phone.select_option("#f-category", index=1)
     phone.select_option("#f-grid_id", index=1)
     phone.click("form[action='/intake'] button[type=submit]")  # not yet agreed: refused, the form again

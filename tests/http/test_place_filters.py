@@ -235,7 +235,7 @@ def test_the_comparison_is_one_query_grouped_by_community(data, monkeypatch):
 def test_the_dashboard_page_shows_the_comparison_and_the_place_select(client, data):
     client.tc.cookies.set("lang", "en")
     html = client.get(f"/dashboard?place={data['street']}").text
-    table = re.search(r'<table id="communities-table">(.*?)</table>', html, re.S).group(1)
+    table = re.search(r'<table id="communities-table"[^>]*>(.*?)</table>', html, re.S).group(1)
     row = re.search(rf'<tr id="community-{data["heshun"]}">(.*?)</tr>', table, re.S).group(1)
     assert text_of(row).split() == ["和顺社区", "1076", "3", "2", "0", "2", "1", "0", "2", "50.0%"]
     assert f'href="/dashboard?place={data["heshun"]}"' in row  # each row opens that community's dashboard

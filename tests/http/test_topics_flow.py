@@ -461,6 +461,23 @@ def test_staff_can_end_an_evaluation_window_early_by_the_same_rule(client, topic
     assert events(tid)[-1]["actor"] == user_id(topics.staff)
 
 
+def test_staff_cannot_close_or_send_back_by_hand_only_by_the_rule(client, topics, new_client, make_user):
+    """Residents rated it unsatisfied: no button, and no direct post, closes it as satisfied."""
+    tid, _ = topics.create("evaluating")
+    rate(new_client, make_user, tid, ["unsatisfied"] * 5)
+    client.login(topics.staff)
+    page = client.get(f"/topics/{tid}").text
+    assert f"/topics/{tid}/actions/close_satisfied" not in page
+    assert f"/topics/{tid}/actions/second_handling" not in page
+    assert f"/topics/{tid}/evaluation/end" in page
+    for action in ("close_satisfied", "second_handling"):
+        refused = client.post(f"/topics/{tid}/actions/{action}", {})
+        assert refused.status_code in (400, 409) and "text/html" in refused.headers["content-type"]
+        assert state_of(tid) == "evaluating"
+    assert client.post(f"/topics/{tid}/evaluation/end", {}).status_code == 303
+    assert topic_row(tid)["state"] == "implementing"  # 0 % < 80 %: second handling, by the rule
+
+
 def test_rating_comments_are_shown_without_names_for_second_handling(client, topics, new_client, make_user):
     tid, _ = topics.create("implementing")
     client.login(topics.staff)
