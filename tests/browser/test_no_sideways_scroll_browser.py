@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.browser._pages import BROWSER_ROLES, pages_for, url_of
 from tests.browser._walk import PHONE, open_site
 from tests.browser.conftest import ARTIFACTS
+
+# CONSULT_SHOTS=1 keeps a screenshot of every page walked (test-artifacts/walk-*.png), to look at
+SHOTS = bool(os.environ.get("CONSULT_SHOTS"))
 
 # the widest element that reaches past the right edge, to name in a failure
 WIDEST = """() => {
@@ -40,6 +45,9 @@ def test_no_page_is_wider_than_a_phone(site, browser, role, lang):
             response = page.goto(site.base + url)
             assert response.status == entry.status, f"{entry.name}: {url} -> {response.status}"
             width = page.evaluate("document.documentElement.scrollWidth")
+            if SHOTS:
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / f"walk-{role}-{lang}-{entry.name}.png"), full_page=True)
             if width > PHONE["width"]:
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / f"wide-{role}-{lang}-{entry.name}.png"), full_page=True)
