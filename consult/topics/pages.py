@@ -22,7 +22,7 @@ from litestar.response import Template
 
 from consult.roles import Role
 from consult.accounts.guards import requires, viewer_of
-from consult.cache import content_revision
+from consult.cache import at, content_revision
 from consult.fields import InputError, row_id
 from consult.messages import N_
 from consult.intake import queries as intake_queries
@@ -63,7 +63,7 @@ from consult.topics.permissions import TopicPermissions, who_may
 from consult.topics.presentation import results_view, threads_view
 from consult.web import i18n
 from consult.web.forms import form_data, id_text_or_blank, safe_next
-from consult.web.fragments import cached_block
+from consult.web.fragments import cached_block, cached_load
 from consult.web.i18n import gettext as _
 from consult.web.templating import flash, is_htmx, redirect, render, url
 # after the topics' own modules: the photos' web helpers load consult.web, which reaches them
@@ -210,10 +210,17 @@ async def list_topics(
     filters = only_mine(request, filters, mine)
     result = await queries.list_topics(filters, page)
     view = results_view(result, filters.params())
+
+    async def load_filters() -> dict:
+        return {"filters": filters, **await queries.filter_choices(result["revision"]), "labels": _labels()}
+
+    # the form reads the filters (whose ``mine`` is only ever shown as "mine=1"), the
+    # choices at the rows' revision and the labels: that is the whole key
+    (filters_html,) = await cached_load("topics/_filters.html", ("filters",),
+                                        at(result["revision"], tuple(filters.params().items())), load_filters)
     ctx = {
         "filters": filters,
-        **await queries.filter_choices(result["revision"]),
-        "labels": _labels(),
+        "filters_html": filters_html,
         "results_html": cached_block(request, "topics/_results.html", "results", view),
     }
     return render(

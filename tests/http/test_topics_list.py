@@ -108,6 +108,44 @@ def test_htmx_filter_returns_only_the_results_and_the_history_restore_gets_the_p
     assert 'hx-push-url="true"' in page.text and 'method="get" action="/topics"' in page.text
 
 
+def test_the_filter_form_is_rendered_once_per_revision_language_and_filters(client, community, monkeypatch):
+    """At 100,000 topics the place select is hundreds of options: a repeat view renders no
+    form and reads no choices; another language or filter renders its own; a new place (a
+    new revision) appears at once; the form keeps showing what each request asked for."""
+    from consult.places import commands as place_commands
+    from consult.topics import queries
+    from consult.web import fragments
+
+    rendered, chosen = [], []
+    real_render, real_choices = fragments.render_block, queries.filter_choices
+
+    def counting_render(env, template, block, context):
+        rendered.append((template, block))
+        return real_render(env, template, block, context)
+
+    async def counting_choices(*args, **kwargs):
+        chosen.append(args)
+        return await real_choices(*args, **kwargs)
+
+    monkeypatch.setattr(fragments, "render_block", counting_render)
+    monkeypatch.setattr(queries, "filter_choices", counting_choices)
+    forms = lambda: [r for r in rendered if r == ("topics/_filters.html", "filters")]  # noqa: E731
+    client.tc.cookies.set("lang", "en")
+    first = client.get("/topics?state=discussing")
+    assert first.status_code == 200 and len(forms()) == 1 and len(chosen) == 1
+    assert '<option value="discussing" selected>' in first.text
+    again = client.get("/topics?state=discussing")
+    assert again.text.count("<option") == first.text.count("<option") and len(forms()) == 1 and len(chosen) == 1
+    other = client.get("/topics?state=proposed")
+    assert '<option value="proposed" selected>' in other.text and '<option value="discussing" selected>' not in other.text
+    assert len(forms()) == 2
+    client.tc.cookies.set("lang", "zh_CN")
+    assert "全部地点" in client.get("/topics?state=proposed").text and len(forms()) == 3
+    run(place_commands.create_place(None, community["community"], "新建的第九网格", "grid"))
+    assert "新建的第九网格" in client.get("/topics?state=proposed").text and len(forms()) == 4
+    client.tc.cookies.delete("lang")
+
+
 def test_topic_page_shows_everything_to_a_visitor(client, topics, make_user):
     from consult.topics import projects
 
