@@ -98,7 +98,7 @@ def test_committee_sees_screening_oldest_first_flags_and_ending_discussions_of_i
     assert _title(old) in waiting and _title(new) in waiting
     assert waiting.index(_title(old)) < waiting.index(_title(new))  # oldest first
     assert "waiting 5 days" in waiting and "waiting 24 hours" in waiting
-    assert "Not screened in 2 days" in waiting
+    assert "Not screened in time" in waiting
     assert f'href="/topics/{old}#actions"' in html
     flagged = _part(html, "committee", "Flagged comments")
     assert _title(talk) in flagged and "2 flags" in flagged
