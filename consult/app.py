@@ -19,7 +19,7 @@ from consult.accounts import passwords
 from consult.places import calendar_pages, settings_pages
 from consult import notices
 from consult.accounts.guards import viewer_middleware
-from consult.accounts.limits import LoginLimiter, make_counters
+from consult.accounts.limits import LoginLimiter, MissLimiter, make_counters
 from consult.accounts.sessions import ConsultSessionConfig, HashedKeyStore, make_store
 from consult.places import routes as places_routes
 from consult.photos import routes as photo_routes, store as photo_store
@@ -125,6 +125,11 @@ def create_app(settings: Settings | None = None, *, manage_engine: bool = True) 
         counters=make_counters(settings.redis_url, settings.store_namespace),
         max_per_account=settings.login_max_failures_per_account,
         max_per_address=settings.login_max_failures_per_address,
+        window_seconds=settings.login_lockout_seconds,
+    )
+    app.state.track_limiter = MissLimiter(
+        counters=make_counters(settings.redis_url, settings.store_namespace + ":track"),
+        max_misses=settings.track_max_misses_per_address,
         window_seconds=settings.login_lockout_seconds,
     )
     return app

@@ -28,6 +28,7 @@ class Settings:
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 20
     login_lockout_seconds: int = 15 * 60
+    track_max_misses_per_address: int = 20  # tracking codes that matched nothing, per window
     argon2_profile: str = "default"  # "cheapest" only in tests
     templates_dir: Path = BASE_DIR / "templates"
     static_dir: Path = BASE_DIR / "static"

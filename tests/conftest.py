@@ -191,6 +191,7 @@ def client(app):
     from litestar.testing import TestClient
 
     run(app.state.login_limiter.clear())  # sign-in attempt counters do not leak between tests
+    run(app.state.track_limiter.clear())  # nor the tracking page's
 
     with TestClient(app, base_url="http://testserver.local") as tc:
         yield Client(tc)
@@ -200,6 +201,9 @@ def client(app):
 def new_client(app):
     """A factory for more clients (several people at once)."""
     from litestar.testing import TestClient
+
+    run(app.state.login_limiter.clear())
+    run(app.state.track_limiter.clear())
 
     opened = []
 

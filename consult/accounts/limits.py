@@ -169,3 +169,25 @@ class LoginLimiter:
 
     async def clear(self) -> None:
         await self.counters.clear()
+
+
+@dataclass
+class MissLimiter:
+    """At most ``max_misses`` look-ups that found nothing per address in a window (the
+    public tracking page: a code read out on the phone is the only key to a topic entered
+    for a resident). Every look-up is counted first and a hit gives its count back, so
+    only misses use up the allowance and a family checking their code daily never meets it."""
+
+    counters: Counters
+    max_misses: int
+    window_seconds: int
+
+    async def attempt(self, address: str) -> bool:
+        (misses,) = await self.counters.incr(["addr:" + address], self.window_seconds)
+        return misses <= self.max_misses
+
+    async def found(self, address: str) -> None:
+        await self.counters.decr("addr:" + address)
+
+    async def clear(self) -> None:
+        await self.counters.clear()

@@ -16,13 +16,13 @@ from consult.intake import commands, queries
 from consult.intake.domain import (
     CHANNEL_LABELS, INTAKE_MESSAGES, KIND_LABELS, Channel, IntakeInputError, IntakeKind, normalize_code, printed_code,
 )
-from consult.messages import N_, NotFound
+from consult.messages import N_, NotFound, RateLimited
 from consult.notices.qr import qr_svg
 from consult.roles import Role
 from consult.topics.labels import RATING_LABELS, STATE_LABELS as TOPIC_STATES
 from consult.topics.queries import filter_choices
 from consult.topics.timeline import load_topic
-from consult.web.forms import field_errors, form_data
+from consult.web.forms import client_address, field_errors, form_data
 from consult.web.i18n import gettext as _
 from consult.web.templating import flash, redirect, render, url
 from consult.workorders.labels import STATE_LABELS as ORDER_STATES
@@ -33,6 +33,8 @@ RESIDENT = (Role.resident.value,)
 PRIVATE = {"no_store": True}
 BAD_CODE = INTAKE_MESSAGES["code"]
 NO_CODE = N_("No topic or service request has this tracking code. Check the code and try again.")
+TOO_MANY_MISSES = N_("Too many codes that match nothing were tried from here. Wait {minutes} minutes and try again, "
+                     "or ask the community office to read you the code.")
 
 
 def channel_labels() -> dict[str, str]:
@@ -116,9 +118,14 @@ async def track_form(request: Request, code: FromQuery[str] = "") -> Any:
 
 @get("/track/{tracking_code:str}", name="intake:track", opt=PRIVATE)
 async def track(request: Request, tracking_code: FromPath[str]) -> Template:
+    address = client_address(request, request.app.state.settings.trusted_proxies)
+    limiter = request.app.state.track_limiter
+    if not await limiter.attempt(address):
+        raise RateLimited(TOO_MANY_MISSES, minutes=limiter.window_seconds // 60)
     row = await queries.tracked(tracking_code)
     if row is None or row["subject"] is None:
         raise NotFound(NO_CODE)
+    await limiter.found(address)
     topic = row["topic"] is not None
     labels = TOPIC_STATES if topic else ORDER_STATES
     return render(request, "intake/track.html", {

@@ -98,6 +98,23 @@ def test_the_tracking_form_sends_a_typed_code_to_its_page(new_client, person, co
     assert bad.status_code == 400 and "A tracking code has 12 letters" in bad.text
 
 
+def test_guessing_codes_is_stopped_per_address_and_a_family_checking_daily_never_is(new_client, person, community, app):
+    from consult.intake.domain import normalize_code
+
+    code, _row = enter(signed_in(new_client, person("staff")), form(community))
+    code = normalize_code(code)
+    limit = app.state.settings.track_max_misses_per_address
+    family = english(new_client())
+    for _ in range(limit + 5):  # hits give their count back
+        assert family.get(f"/track/{code}").status_code == 200
+    guesser = english(new_client())
+    for n in range(limit):
+        assert guesser.get(f"/track/{n:012d}").status_code == 404
+    refused = guesser.get(f"/track/{code}")  # past the limit even a real code is not looked up
+    assert refused.status_code == 429 and "text/html" in refused.headers["content-type"]
+    assert "Too many codes that match nothing" in text_of(refused.text) and "Came in" not in refused.text
+
+
 def test_a_12345_intake_needs_its_order_number_and_shows_it(new_client, person, community):
     staff = signed_in(new_client, person("staff"))
     before = len(intake_rows())
