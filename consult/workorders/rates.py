@@ -6,7 +6,8 @@ public fields (those at ``/api/v1/work-orders``), orders judged unreasonable lef
 * 响应率 = acknowledged by the acknowledge deadline ÷ dispatched to a department;
 * 解决率 = replied by the deadline ÷ due (a deadline that has passed, or a reply given);
 * 满意率 = (满意 + 基本满意) ÷ rated (the latest rating of each order);
-* median time to acknowledge (dispatch → 签收) and to resolve (opened → reply), in hours;
+* median time to acknowledge (dispatch → 签收) and to resolve (opened → reply), in hours
+  (taken in SQL over exact microsecond durations, handed here as the middle one or two);
 * overdue: still open (not replied) with the deadline passed; returned: times sent back.
 
 An order's department is the one it was last dispatched to; its period is the time it
@@ -16,10 +17,9 @@ was opened (Asia/Shanghai). Shares are exact (Fraction) and shown by ``consult.n
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
-from statistics import median
 
 from consult.messages import N_
 from consult.numbers import percent_text
@@ -42,7 +42,8 @@ FORMULAS = {
 
 @dataclass
 class Counts:
-    """The sums a group's figures are made of (each from one SQL aggregate, added up)."""
+    """The sums a group's figures are made of (each from one SQL aggregate, added up).
+    Medians do not add up: each group's comes from SQL on its own (``Middle``)."""
 
     orders: int = 0
     dispatched: int = 0
@@ -53,15 +54,20 @@ class Counts:
     satisfied: int = 0
     overdue: int = 0
     returned: int = 0
-    ack_seconds: list[int] = field(default_factory=list)
-    resolve_seconds: list[int] = field(default_factory=list)
 
     def add(self, other: "Counts") -> None:
         for name in ("orders", "dispatched", "acknowledged_in_time", "due", "resolved_in_time", "rated",
                      "satisfied", "overdue", "returned"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.ack_seconds += other.ack_seconds
-        self.resolve_seconds += other.resolve_seconds
+
+
+@dataclass(frozen=True)
+class Middle:
+    """The middle value (odd count) or two middle values (even count) of a group's
+    durations, as their sum in microseconds and how many they are (1 or 2)."""
+
+    microseconds: int = 0
+    values: int = 0  # 0: the group has no such duration
 
 
 def share(part: int, whole: int) -> Fraction | None:
@@ -73,10 +79,11 @@ def share_text(value: Fraction | None) -> str:
     return DASH if value is None else percent_text(value)
 
 
-def median_hours(seconds: list[int]) -> Fraction | None:
-    if not seconds:
+def median_hours(middle: Middle) -> Fraction | None:
+    """The median in hours, exact: the mean of the middle values."""
+    if not middle.values:
         return None
-    return Fraction(median(sorted(Fraction(s) for s in seconds))) / 3600
+    return Fraction(middle.microseconds, middle.values) / 3_600_000_000
 
 
 def hours_text(value: Fraction | None) -> str:
@@ -108,7 +115,7 @@ class Figures:
     median_hours_to_resolve: str
 
 
-def figures(c: Counts) -> Figures:
+def figures(c: Counts, ack: Middle = Middle(), resolve: Middle = Middle()) -> Figures:
     return Figures(
         orders=c.orders, dispatched=c.dispatched, acknowledged_in_time=c.acknowledged_in_time, due=c.due,
         resolved_in_time=c.resolved_in_time, rated=c.rated, satisfied=c.satisfied, overdue=c.overdue,
@@ -116,8 +123,8 @@ def figures(c: Counts) -> Figures:
         response_rate=share_text(share(c.acknowledged_in_time, c.dispatched)),
         resolution_rate=share_text(share(c.resolved_in_time, c.due)),
         satisfaction_rate=share_text(share(c.satisfied, c.rated)),
-        median_hours_to_acknowledge=hours_text(median_hours(c.ack_seconds)),
-        median_hours_to_resolve=hours_text(median_hours(c.resolve_seconds)),
+        median_hours_to_acknowledge=hours_text(median_hours(ack)),
+        median_hours_to_resolve=hours_text(median_hours(resolve)),
     )
 
 

@@ -1,7 +1,9 @@
 """Reads for the public scoreboard (issue 15 point 5): every order's public fields (the open
 data at ``/api/v1/work-orders``) and the scoreboard's counts, one SQL aggregate grouped by
 grid and department, then added up per department and per place (a place rolls up
-everything below it). Read once per content revision and filter, shared by every viewer.
+everything below it), and the medians, one SQL query with window functions for every
+group at once (a median does not add up). Read once per content revision and filter,
+shared by every viewer.
 No person is read: no requester, no actor. The rules are ``consult.workorders.rates``."""
 
 from __future__ import annotations
@@ -9,14 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from consult import db
 from consult.cache import RevisionCache, at, content_revision
 from consult.places import queries as places
 from consult.places.lookup import find_place
-from consult.places.tree import Tree, covers
+from consult.places.tree import Tree, covers, subtree_bounds
 from consult.workorders.calendar import LOCAL
 from consult.workorders.lifecycle import OPEN_STATES, Rating
 from consult.workorders.queries import department_names
-from consult.workorders.rates import Counts, Figures, figures, local_start, period_bounds
+from consult.workorders.rates import Counts, Figures, Middle, figures, local_start, period_bounds
 from consult.workorders.review import APPROVED
 from consult.workorders.steps import utcnow
 from consult.workorders.tables import WorkOrder
@@ -100,10 +103,67 @@ async def order_rows(scope: Scope, today: date | None = None) -> list[dict]:
     return rows
 
 
-def _seconds(later: datetime | None, earlier: datetime | None) -> int | None:
-    if later is None or earlier is None:
-        return None
-    return int((later - earlier).total_seconds())
+def _microseconds(column: str) -> str:
+    """``column`` (a timestamptz) as whole microseconds since 1970, exactly: PostgreSQL's
+    epoch is numeric; SQLite keeps ISO text, so its seconds (strftime on the text without
+    the fraction: strftime itself rounds .9995 up) plus the six digits Python writes after
+    the point (absent when they are all zero)."""
+    if not db.is_sqlite():
+        return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
+    fraction = f"substr({column}, 20, 1) = '.'"
+    whole = f"substr({column}, 1, 19) || CASE WHEN {fraction} THEN substr({column}, 27) ELSE substr({column}, 20) END"
+    return (f"(CAST(strftime('%s', {whole}) AS INTEGER) * 1000000 "
+            f"+ CASE WHEN {fraction} THEN CAST(substr({column}, 21, 6) AS INTEGER) ELSE 0 END)")
+
+
+def _span(later: str, earlier: str) -> str:
+    return f"({_microseconds('o.' + later)} - {_microseconds('o.' + earlier)})"
+
+
+def _medians_sql() -> str:
+    """The middle one or two durations of every group at once: each duration is listed once
+    per group it belongs to (its department, the child place it lies under, the total),
+    numbered within the group, and the rows numbered (n + 1) / 2 and (n + 2) / 2 kept.
+    Built per call: the dialect is the engine's, chosen after this module is imported."""
+    return f"""
+WITH o AS ({{orders}}),
+s AS (SELECT o.department AS dep, {{child}} AS child,
+             {_span("acknowledged_at", "dispatched_at")} AS ack, {_span("replied_at", "created_at")} AS res
+      FROM o JOIN place g ON g.id = o.grid WHERE o.excluded = 0),
+d AS (SELECT 'ack' AS measure, 'department' AS kind, dep AS k, ack AS us FROM s
+      WHERE ack IS NOT NULL AND dep IS NOT NULL
+      UNION ALL SELECT 'ack', 'place', child, ack FROM s WHERE ack IS NOT NULL AND child IS NOT NULL
+      UNION ALL SELECT 'ack', 'total', 0, ack FROM s WHERE ack IS NOT NULL
+      UNION ALL SELECT 'res', 'department', dep, res FROM s WHERE res IS NOT NULL AND dep IS NOT NULL
+      UNION ALL SELECT 'res', 'place', child, res FROM s WHERE res IS NOT NULL AND child IS NOT NULL
+      UNION ALL SELECT 'res', 'total', 0, res FROM s WHERE res IS NOT NULL),
+r AS (SELECT measure, kind, k, us, ROW_NUMBER() OVER (PARTITION BY measure, kind, k ORDER BY us) AS rn,
+             COUNT(*) OVER (PARTITION BY measure, kind, k) AS n FROM d)
+SELECT measure, kind, k, SUM(us) AS us, COUNT(*) AS m FROM r WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
+GROUP BY measure, kind, k"""
+
+
+Middles = dict[tuple[str, str, int], Middle]  # (measure, kind, key) → the middle values
+
+
+def _child_sql(children) -> tuple[str, list]:
+    """A CASE naming the child place (of the scope) a grid ``g`` lies under, or NULL."""
+    if not children:
+        return "NULL", []
+    parts, args = [], []
+    for child in children:
+        parts.append(f"WHEN g.path >= {{}} AND g.path < {{}} THEN {int(child.id)}")
+        args += list(subtree_bounds(child.path))
+    return "CASE " + " ".join(parts) + " END", args
+
+
+async def _middles(scope: Scope, children, today: date) -> Middles:
+    node = await find_place(scope.place)
+    where, args = _where(scope, node.path if node else None, today)
+    child, child_args = _child_sql(children)
+    sql = _medians_sql().replace("{orders}", ORDERS_SQL + where).replace("{child}", child)
+    return {(r["measure"], r["kind"], int(r["k"])): Middle(int(r["us"]), int(r["m"]))
+            for r in await WorkOrder.raw(sql, *args, *child_args)}
 
 
 async def _grouped(scope: Scope, now: datetime, today: date) -> dict[tuple[int, int | None], Counts]:
@@ -119,16 +179,6 @@ async def _grouped(scope: Scope, now: datetime, today: date) -> dict[tuple[int, 
         groups[(r["grid"], r["department"])] = Counts(**{k: int(r[k] or 0) for k in (
             "orders", "dispatched", "acknowledged_in_time", "due", "resolved_in_time", "rated", "satisfied",
             "overdue", "returned")})
-    for r in await order_rows(scope, today):  # the durations for the medians
-        if r["excluded"]:
-            continue
-        c = groups.setdefault((r["grid"], r["department"]), Counts())
-        ack = _seconds(r["acknowledged_at"], r["dispatched_at"])
-        if ack is not None:
-            c.ack_seconds.append(ack)
-        resolve = _seconds(r["replied_at"], r["created_at"])
-        if resolve is not None:
-            c.resolve_seconds.append(resolve)
     return groups
 
 
@@ -159,20 +209,28 @@ def _sum(groups, keep) -> Counts:
     return total
 
 
-def _board(scope: Scope, groups, tree: Tree, deps: dict[int, dict], today: date) -> Board:
+def _children(scope: Scope, tree: Tree):
+    return tree.children(scope.place) if scope.place is not None else tree.roots()
+
+
+def _figures(counts: Counts, middles: Middles, kind: str, key: int) -> Figures:
+    return figures(counts, middles.get(("ack", kind, key), Middle()), middles.get(("res", kind, key), Middle()))
+
+
+def _board(scope: Scope, groups, middles: Middles, tree: Tree, deps: dict[int, dict], today: date) -> Board:
     dep_rows = []
     for dep_id in sorted({d for _g, d in groups if d is not None}, key=lambda d: (deps.get(d, {}).get("name", ""), d)):
         dep = deps.get(dep_id, {})
         dep_rows.append(Row(dep_id, dep.get("name", "?"), tree.label(dep.get("place")) if dep else "",
-                            figures(_sum(groups, lambda k, d=dep_id: k[1] == d))))
+                            _figures(_sum(groups, lambda k, d=dep_id: k[1] == d), middles, "department", dep_id)))
     place_rows = []
-    for child in (tree.children(scope.place) if scope.place is not None else tree.roots()):
+    for child in _children(scope, tree):
         c = _sum(groups, lambda k, p=child.path: covers(p, tree.path_of(k[0]) or "\0"))
-        place_rows.append(Row(child.id, child.name, str(child.kind), figures(c)))
+        place_rows.append(Row(child.id, child.name, str(child.kind), _figures(c, middles, "place", child.id)))
     first, after = period_bounds(scope.period, scope.start, scope.end, today)
     last = after - timedelta(days=1) if after else None
-    return Board(scope.place, scope.period, first, last, figures(_sum(groups, lambda k: True)), dep_rows,
-                 place_rows)
+    return Board(scope.place, scope.period, first, last, _figures(_sum(groups, lambda k: True), middles, "total", 0),
+                 dep_rows, place_rows)
 
 
 _BOARDS = RevisionCache("workorders.scoreboard", size=128)
@@ -189,6 +247,7 @@ async def board(scope: Scope, now: datetime | None = None) -> Board:
 
     async def load() -> Board:
         tree, deps = await places.tree(), await department_names()
-        return _board(scope, await _grouped(scope, minute, today), tree, deps, today)
+        groups, middles = await _grouped(scope, minute, today), await _middles(scope, _children(scope, tree), today)
+        return _board(scope, groups, middles, tree, deps, today)
 
     return await _BOARDS.get_or_load(at(revision, scope, minute), load)

@@ -237,3 +237,41 @@ def test_the_dashboard_and_the_work_order_list_link_the_scoreboard(scenario, cli
     run(create_user(name, PASSWORD, ["staff"], display_name="L", grid_id=community["grids"][0]))
     client.login(name)
     assert 'href="/work-orders/scoreboard"' in client.get("/work-orders").text
+
+
+def test_the_medians_come_from_sql_not_from_rows_read_into_python(scenario, client, monkeypatch):
+    """Issue 15 point 5: every figure is an SQL aggregate, the medians too (window
+    functions over exact microsecond durations), so the scoreboard never loads the orders."""
+    from consult.workorders import scoreboard
+
+    query = "/api/v1/stats/departments?from=2000-01-03"  # a scope no other test has cached
+    rows = client.get("/api/v1/work-orders?from=2000-01-03").json()
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the scoreboard read every order into Python")
+
+    monkeypatch.setattr(scoreboard, "order_rows", refuse)
+    board = client.get(query).json()
+    expected = recompute(rows, datetime.now(timezone.utc))
+    assert {k: board["total"][k] for k in expected} == expected
+    assert board["total"]["median_hours_to_acknowledge"] != "—"
+
+
+def test_a_stored_time_reads_as_its_exact_microseconds_on_either_engine(scenario):
+    from consult.workorders.scoreboard import _microseconds
+    from consult.workorders.tables import WorkOrder
+
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    run(WorkOrder.update({WorkOrder.created_at: datetime(2026, 3, 12, 9, 30, 5, 999_974, tzinfo=timezone.utc)})
+        .where(WorkOrder.id == scenario["d"]))
+    rows = run(WorkOrder.raw(f"SELECT id, created_at, {_microseconds('created_at')} AS us FROM work_order"))
+    assert len(rows) >= 5
+    for r in rows:
+        created = r["created_at"]
+        if isinstance(created, str):
+            created = datetime.fromisoformat(created)
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=timezone.utc)
+        assert int(r["us"]) == (created - epoch) // timedelta(microseconds=1), r
+    mine = next(r for r in rows if r["id"] == scenario["d"])
+    assert int(mine["us"]) == 1773307805_999974  # strftime alone rounds .9995 up a second

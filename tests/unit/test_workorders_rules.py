@@ -99,3 +99,17 @@ def test_a_rating_closes_or_starts_the_second_handling():
     assert after_rating("basically_satisfied", False) == (S.closed, False)
     assert after_rating("unsatisfied", True) == (S.dispatched, True)
     assert after_rating("unsatisfied", False) == (S.handling, True)
+
+
+def test_a_median_is_the_exact_mean_of_the_middle_values_in_hours():
+    from fractions import Fraction
+
+    from consult.workorders.rates import Counts, Middle, figures, hours_text, median_hours
+
+    assert median_hours(Middle()) is None and hours_text(None) == "—"
+    assert median_hours(Middle(5_400_000_000, 1)) == Fraction(3, 2)  # one middle value: 90 minutes
+    # two middle values, 1 h and 1 h 0 min 0.000001 s: their mean, not rounded away
+    assert median_hours(Middle(7_200_000_001, 2)) == Fraction(7_200_000_001, 7_200_000_000)
+    assert hours_text(Fraction(1_799, 36_000)) == "0" and hours_text(Fraction(1_800, 36_000)) == "0.1"  # half up
+    shown = figures(Counts(dispatched=1), ack=Middle(9_000_000_000, 1))
+    assert (shown.median_hours_to_acknowledge, shown.median_hours_to_resolve) == ("2.5", "—")
