@@ -46,7 +46,7 @@ def test_the_clock_words_use_the_largest_unit_and_proper_plurals():
 
 def test_every_page_that_shows_an_order_says_its_clock(topics, person, member, client, new_client):
     oid, staff, worker, _author, tid = dispatched(topics, person, member)
-    words = ("hour left", "hours left", "minutes left", "day left", "days left", "overdue")
+    words = ("hour left", "hours left", "minute left", "minutes left", "day left", "days left", "overdue")
     english(client).login(staff)
     for page, anchor in ((f"/work-orders/{oid}", 'id="order-clock"'), ("/work-orders", f'id="order-{oid}"'),
                          ("/tasks", f'id="task-order-{oid}"')):
