@@ -15,6 +15,7 @@ import dataclasses
 from datetime import date, datetime
 
 from consult import db
+from consult.medians import middle_sql
 from consult.cache import RevisionCache, at, content_revision
 from consult.accounts.tables import Category
 from consult.places.lookup import find_place, households, place_options
@@ -85,17 +86,14 @@ async def _raw(sql: str, *args) -> list[dict]:
 
 def _median_sql(durations: str) -> str:
     """The median (and count) of the ``days`` column of the subquery ``durations``."""
-    return (
-        f"WITH d AS ({durations}), "
-        "r AS (SELECT days, ROW_NUMBER() OVER (ORDER BY days) AS rn, COUNT(*) OVER () AS n FROM d) "
-        "SELECT AVG(days) AS median, MAX(n) AS n FROM r WHERE rn IN ((n + 1) / 2, (n + 2) / 2)"
-    )
+    return middle_sql(durations, "days")
 
 
 def _median(rows: list[dict]) -> MedianDays:
     row = rows[0] if rows else {}
     n = int(row.get("n") or 0)
-    return MedianDays(median_days=domain.days(row.get("median")) if n else None, topics=n)
+    middle = row["middle_sum"] / int(row["middle_count"]) if n else None
+    return MedianDays(median_days=domain.days(middle), topics=n)
 
 
 # ------------------------------------------------------------------ figures

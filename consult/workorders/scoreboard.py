@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from consult import db
 from consult.cache import RevisionCache, at, content_revision
+from consult.medians import middle_sql
 from consult.places import queries as places
 from consult.places.lookup import find_place
 from consult.places.tree import Tree, covers, subtree_bounds
@@ -90,12 +91,17 @@ def _aware(value):
 _TIMES = ("created_at", "dispatched_at", "ack_due_at", "acknowledged_at", "deadline", "replied_at", "closed_at")
 
 
-async def order_rows(scope: Scope, today: date | None = None) -> list[dict]:
-    """Every order's public fields in ``scope`` (oldest first)."""
-    today = today or utcnow().astimezone(LOCAL).date()
+async def _orders_sql(scope: Scope, today: date) -> tuple[str, list]:
+    """ORDERS_SQL for the orders in ``scope``, and its values: what every read here is over."""
     node = await find_place(scope.place)
     where, args = _where(scope, node.path if node else None, today)
-    rows = await WorkOrder.raw(ORDERS_SQL + where + " ORDER BY w.id", *args)
+    return ORDERS_SQL + where, args
+
+
+async def order_rows(scope: Scope, today: date | None = None) -> list[dict]:
+    """Every order's public fields in ``scope`` (oldest first)."""
+    orders, args = await _orders_sql(scope, today or utcnow().astimezone(LOCAL).date())
+    rows = await WorkOrder.raw(orders + " ORDER BY w.id", *args)
     for r in rows:
         for name in _TIMES:
             r[name] = _aware(r[name])
@@ -121,26 +127,22 @@ def _span(later: str, earlier: str) -> str:
 
 
 def _medians_sql() -> str:
-    """The middle one or two durations of every group at once: each duration is listed once
-    per group it belongs to (its department, the child place it lies under, the total),
-    numbered within the group, and the rows numbered (n + 1) / 2 and (n + 2) / 2 kept.
-    Built per call: the dialect is the engine's, chosen after this module is imported."""
-    return f"""
+    """The middle one or two durations of every group at once (``consult.medians``): each
+    duration is listed once per group it belongs to (its department, the child place it
+    lies under, the total). Built per call: the dialect is the engine's, chosen after this
+    module is imported."""
+    durations = f"""
 WITH o AS ({{orders}}),
 s AS (SELECT o.department AS dep, {{child}} AS child,
              {_span("acknowledged_at", "dispatched_at")} AS ack, {_span("replied_at", "created_at")} AS res
-      FROM o JOIN place g ON g.id = o.grid WHERE o.excluded = 0),
-d AS (SELECT 'ack' AS measure, 'department' AS kind, dep AS k, ack AS us FROM s
-      WHERE ack IS NOT NULL AND dep IS NOT NULL
-      UNION ALL SELECT 'ack', 'place', child, ack FROM s WHERE ack IS NOT NULL AND child IS NOT NULL
-      UNION ALL SELECT 'ack', 'total', 0, ack FROM s WHERE ack IS NOT NULL
-      UNION ALL SELECT 'res', 'department', dep, res FROM s WHERE res IS NOT NULL AND dep IS NOT NULL
-      UNION ALL SELECT 'res', 'place', child, res FROM s WHERE res IS NOT NULL AND child IS NOT NULL
-      UNION ALL SELECT 'res', 'total', 0, res FROM s WHERE res IS NOT NULL),
-r AS (SELECT measure, kind, k, us, ROW_NUMBER() OVER (PARTITION BY measure, kind, k ORDER BY us) AS rn,
-             COUNT(*) OVER (PARTITION BY measure, kind, k) AS n FROM d)
-SELECT measure, kind, k, SUM(us) AS us, COUNT(*) AS m FROM r WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
-GROUP BY measure, kind, k"""
+      FROM o JOIN place g ON g.id = o.grid WHERE o.excluded = 0)
+SELECT 'ack' AS measure, 'department' AS kind, dep AS k, ack AS us FROM s WHERE ack IS NOT NULL AND dep IS NOT NULL
+UNION ALL SELECT 'ack', 'place', child, ack FROM s WHERE ack IS NOT NULL AND child IS NOT NULL
+UNION ALL SELECT 'ack', 'total', 0, ack FROM s WHERE ack IS NOT NULL
+UNION ALL SELECT 'res', 'department', dep, res FROM s WHERE res IS NOT NULL AND dep IS NOT NULL
+UNION ALL SELECT 'res', 'place', child, res FROM s WHERE res IS NOT NULL AND child IS NOT NULL
+UNION ALL SELECT 'res', 'total', 0, res FROM s WHERE res IS NOT NULL"""
+    return middle_sql(durations, "us", ("measure", "kind", "k"))
 
 
 Middles = dict[tuple[str, str, int], Middle]  # (measure, kind, key) → the middle values
@@ -158,18 +160,16 @@ def _child_sql(children) -> tuple[str, list]:
 
 
 async def _middles(scope: Scope, children, today: date) -> Middles:
-    node = await find_place(scope.place)
-    where, args = _where(scope, node.path if node else None, today)
+    orders, args = await _orders_sql(scope, today)
     child, child_args = _child_sql(children)
-    sql = _medians_sql().replace("{orders}", ORDERS_SQL + where).replace("{child}", child)
-    return {(r["measure"], r["kind"], int(r["k"])): Middle(int(r["us"]), int(r["m"]))
+    sql = _medians_sql().replace("{orders}", orders).replace("{child}", child)
+    return {(r["measure"], r["kind"], int(r["k"])): Middle(int(r["middle_sum"]), int(r["middle_count"]))
             for r in await WorkOrder.raw(sql, *args, *child_args)}
 
 
 async def _grouped(scope: Scope, now: datetime, today: date) -> dict[tuple[int, int | None], Counts]:
-    node = await find_place(scope.place)
-    where, args = _where(scope, node.path if node else None, today)
-    sql = COUNTS_SQL.replace("{orders}", ORDERS_SQL + where)
+    orders, args = await _orders_sql(scope, today)
+    sql = COUNTS_SQL.replace("{orders}", orders)
     # the two {} of the outer query come after the inner ones in the text: now, now
     outer_first = sql.index("FROM (")
     n_before = sql[:outer_first].count("{}")

@@ -262,9 +262,13 @@ def test_a_stored_time_reads_as_its_exact_microseconds_on_either_engine(scenario
     from consult.workorders.tables import WorkOrder
 
     epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    was = run(WorkOrder.select(WorkOrder.created_at).where(WorkOrder.id == scenario["d"]).first())["created_at"]
     run(WorkOrder.update({WorkOrder.created_at: datetime(2026, 3, 12, 9, 30, 5, 999_974, tzinfo=timezone.utc)})
         .where(WorkOrder.id == scenario["d"]))
-    rows = run(WorkOrder.raw(f"SELECT id, created_at, {_microseconds('created_at')} AS us FROM work_order"))
+    try:
+        rows = run(WorkOrder.raw(f"SELECT id, created_at, {_microseconds('created_at')} AS us FROM work_order"))
+    finally:  # the module's scenario stays as the other tests know it
+        run(WorkOrder.update({WorkOrder.created_at: was}).where(WorkOrder.id == scenario["d"]))
     assert len(rows) >= 5
     for r in rows:
         created = r["created_at"]
